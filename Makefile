@@ -1,0 +1,51 @@
+# Two commands for users: `make book` and `make test` (README.md). Both create .venv when
+# it is missing and install the pinned packages first.
+PROFILE ?= cpu
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: book test lint format unit smoke nbval site browser clean-results
+
+$(STAMP): pyproject.toml requirements-nodeps.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --no-deps -r requirements-nodeps.txt
+	touch $(STAMP)
+
+## make book [PROFILE=cpu|smoke|full]: run every notebook on the profile, then build the site
+book: $(STAMP)
+	$(BIN)/cam-repro run --profile $(PROFILE)
+	$(BIN)/jupyter-book build book/
+	@echo "Site: book/_build/html/index.html"
+
+## make test: lint, unit tests, the smoke profile end to end, nbval, the site, a real browser
+test: lint unit smoke nbval site browser
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+unit: $(STAMP)
+	$(BIN)/pytest -m "not browser" tests
+
+smoke: $(STAMP)
+	$(BIN)/cam-repro run --profile smoke
+
+nbval: $(STAMP)
+	$(BIN)/pytest --nbval-lax -p no:cacheprovider results/smoke/notebooks
+
+site: $(STAMP)
+	$(BIN)/jupyter-book build -W -n --keep-going book/
+
+browser: $(STAMP)
+	$(BIN)/pytest -m browser tests
+
+clean-results:
+	rm -rf results book/_build book/generated
