@@ -1,0 +1,195 @@
+"""Training loop: schedules by hand, a separable toy learned exactly, checkpoints, DDP parity."""
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+from torch.utils.data import TensorDataset
+
+from cam_core.train import (
+    TrainConfig,
+    evaluate,
+    learning_rate,
+    load_checkpoint,
+    map_batches,
+    train_model,
+)
+from cam_core.validate import InputError
+
+
+def toy_problem(n: int = 64, seed: int = 0) -> TensorDataset:
+    """Two classes of 3x4x4 'images': class 1 bright in red, class 0 bright in blue."""
+    g = torch.Generator().manual_seed(seed)
+    labels = torch.arange(n) % 2
+    images = 0.1 * torch.randn(n, 3, 4, 4, generator=g)
+    images[labels == 1, 0] += 1.0
+    images[labels == 0, 2] += 1.0
+    return TensorDataset(images, labels)
+
+
+def toy_net() -> nn.Module:
+    torch.manual_seed(0)
+    return nn.Sequential(
+        nn.Conv2d(3, 4, 1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 2)
+    )
+
+
+def test_learning_rate_schedules_by_hand():
+    cosine = TrainConfig(epochs=10, lr=0.2, schedule="cosine")
+    assert learning_rate(cosine, 0) == pytest.approx(0.2)
+    assert learning_rate(cosine, 5) == pytest.approx(0.1)  # half-way: (1 + cos(pi/2)) / 2
+    assert learning_rate(cosine, 10) == pytest.approx(0.0)
+    step = TrainConfig(epochs=9, lr=1.0, schedule="step")
+    assert [learning_rate(step, e) for e in (0, 3, 6)] == pytest.approx([1.0, 0.1, 0.01])
+    warm = TrainConfig(epochs=10, lr=1.0, warmup_epochs=2, schedule="constant")
+    assert learning_rate(warm, 1) == pytest.approx(1.001 / 2)
+    assert learning_rate(warm, 2) == 1.0
+
+
+def test_separable_toy_is_learned_exactly(tmp_path):
+    config = TrainConfig(epochs=8, batch_size=16, lr=0.5, seed=1)
+    model = toy_net()
+    history = train_model(model, toy_problem(), toy_problem(32, seed=9), config)
+    assert list(history.epoch) == list(range(1, 9))
+    assert history.val_acc.iloc[-1] == 1.0
+    assert history.train_loss.iloc[-1] < 0.5 * history.train_loss.iloc[0]
+    loss, acc = evaluate(model, toy_problem(32, seed=9), config)
+    assert acc == 1.0 and loss == pytest.approx(history.val_loss.iloc[-1])
+
+
+def test_same_seed_same_weights():
+    config = TrainConfig(epochs=2, batch_size=16, lr=0.5, seed=3)
+    a, b = toy_net(), toy_net()
+    train_model(a, toy_problem(), None, config)
+    train_model(b, toy_problem(), None, config)
+    for pa, pb in zip(a.parameters(), b.parameters(), strict=True):
+        assert torch.equal(pa, pb)
+
+
+def test_checkpoint_is_reused_only_for_the_same_config(tmp_path):
+    path = tmp_path / "toy.pt"
+    config = TrainConfig(epochs=3, batch_size=16, lr=0.5)
+    trained = toy_net()
+    first = train_model(trained, toy_problem(), None, config, checkpoint=path)
+    assert not first.cached.any() and path.is_file()
+
+    reloaded = toy_net()
+    again = train_model(reloaded, toy_problem(), None, config, checkpoint=path)
+    assert again.cached.all()
+    assert np.allclose(again.train_loss, first.train_loss)
+    x = toy_problem(8, seed=5).tensors[0]
+    assert torch.equal(reloaded(x), trained(x))
+
+    other = TrainConfig(epochs=3, batch_size=16, lr=0.25)
+    assert not train_model(toy_net(), toy_problem(), None, other, checkpoint=path).cached.any()
+    # device and worker count do not change results, so they do not invalidate a checkpoint
+    assert (
+        config.fingerprint()
+        == TrainConfig(epochs=3, batch_size=16, lr=0.5, num_workers=2).fingerprint()
+    )
+
+
+def test_load_checkpoint_errors_name_the_file(tmp_path):
+    with pytest.raises(
+        InputError, match=r"^path: expected an existing checkpoint file, got no file"
+    ):
+        load_checkpoint(tmp_path / "missing.pt", toy_net())
+    garbage = tmp_path / "garbage.pt"
+    garbage.write_bytes(b"not a checkpoint")
+    with pytest.raises(InputError, match="garbage.pt"):
+        load_checkpoint(garbage, toy_net())
+    unsafe = tmp_path / "unsafe.pt"
+    torch.save({"model": {}, "config_fingerprint": "x", "history": {}, "obj": Path(".")}, unsafe)
+    with pytest.raises(InputError, match=r"weights-only checkpoint.*unsafe\.pt"):
+        load_checkpoint(unsafe, toy_net())
+    wrong = tmp_path / "wrong.pt"
+    config = TrainConfig(epochs=1, batch_size=16)
+    train_model(toy_net(), toy_problem(), None, config, checkpoint=wrong)
+    with pytest.raises(InputError, match=r"weights matching Linear.*wrong\.pt"):
+        load_checkpoint(wrong, nn.Linear(3, 2))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"epochs": 0}, r"^epochs: expected a positive integer, got 0$"),
+        ({"batch_size": 2.5}, r"^batch_size: expected a positive integer"),
+        ({"optimizer": "lion"}, r"^optimizer: expected one of"),
+        ({"lr": -1.0}, r"^lr: expected a positive learning rate"),
+        ({"epochs": 2, "warmup_epochs": 2}, r"^warmup_epochs:"),
+    ],
+)
+def test_bad_config_is_one_line(kwargs, message):
+    with pytest.raises(InputError, match=message):
+        TrainConfig(**kwargs)
+
+
+def test_empty_training_set_is_refused():
+    empty = TensorDataset(torch.zeros(0, 3, 4, 4), torch.zeros(0, dtype=torch.long))
+    with pytest.raises(InputError, match=r"^train_set: expected a non-empty dataset"):
+        train_model(toy_net(), empty, None, TrainConfig())
+
+
+def test_map_batches_keeps_dataset_order():
+    data = TensorDataset(torch.arange(10.0).view(10, 1), torch.arange(10))
+    out = map_batches(
+        lambda b: {"double": 2 * b[0][:, 0], "label": b[1]}, data, TrainConfig(batch_size=3)
+    )
+    assert out["double"].tolist() == [2.0 * i for i in range(10)]
+    assert out["label"].tolist() == list(range(10))
+
+
+DDP_SCRIPT = textwrap.dedent(
+    """
+    import sys, torch
+    import torch.distributed as dist
+    sys.path.insert(0, sys.argv[2])
+    from test_train import toy_net, toy_problem
+    from cam_core.train import TrainConfig, map_batches, distributed_context, train_model
+    config = TrainConfig(epochs=2, batch_size=8, lr=0.5, seed=4)
+    model = toy_net()
+    history = train_model(model, toy_problem(), toy_problem(30, seed=9), config)
+    ctx = distributed_context()
+    out = map_batches(lambda b: {"logit": model(b[0])[:, 1]}, toy_problem(30, seed=9), config, ctx)
+    if ctx.is_main:
+        torch.save({"state": model.state_dict(), "val_acc": float(history.val_acc.iloc[-1]),
+                    "logit": torch.from_numpy(out["logit"])}, sys.argv[1])
+    dist.barrier()
+    dist.destroy_process_group()
+    """
+)
+
+
+@pytest.mark.slow
+def test_ddp_two_ranks_equal_one_process_with_double_batch(tmp_path):
+    """Two gloo ranks with batch 8 see, step by step, the same 16 images as one process with 16."""
+    script = tmp_path / "ddp_job.py"
+    script.write_text(DDP_SCRIPT)
+    out = tmp_path / "ddp.pt"
+    torchrun = Path(sys.executable).with_name("torchrun")
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    cmd = [
+        str(torchrun),
+        "--standalone",
+        "--nproc_per_node=2",
+        str(script),
+        str(out),
+        str(Path(__file__).parent),
+    ]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=180, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    ddp = torch.load(out, weights_only=True)
+
+    single = toy_net()
+    config = TrainConfig(epochs=2, batch_size=16, lr=0.5, seed=4)
+    history = train_model(single, toy_problem(), toy_problem(30, seed=9), config)
+    for name, value in single.state_dict().items():
+        assert torch.allclose(ddp["state"][name], value, atol=1e-5), name
+    assert ddp["val_acc"] == pytest.approx(history.val_acc.iloc[-1])
+    assert torch.allclose(ddp["logit"], single(toy_problem(30, seed=9).tensors[0])[:, 1], atol=1e-5)
