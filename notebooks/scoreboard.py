@@ -1,0 +1,59 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Scoreboard
+#
+# One row per table and figure of the paper: how far this project reproduces it on the
+# profile this book was built from, the headline metric, this project's value beside the
+# paper's, and whether the paper's claim holds here. It is read from
+# `results/<profile>/scoreboard.csv`, which `cam-repro run` builds from the status record
+# each notebook writes.
+#
+# *status*: **reproduced** (the experiment ran at this profile's scale and the headline
+# value is this project's), **partial** (some rows or panels only), **not yet** (the
+# experiment is not built; the page shows the paper's numbers only). *claim_holds*:
+# **yes** / **no** when tested at this profile's scale, **not tested** otherwise.
+
+# %% tags=["parameters"]
+profile = "cpu"  # smoke, cpu or full (src/cam_core/profiles.yaml)
+data_root = None  # unused here; every notebook takes it
+out_dir = None  # None: results/<profile>
+device = None  # unused here
+seed = None  # unused here
+
+# %%
+from cam_core import profiles, results
+
+params = profiles.validate_parameters(
+    "scoreboard",
+    profile=profile,
+    data_root=data_root,
+    out_dir=out_dir,
+    device=device,
+    seed=seed,
+)
+board = results.read_scoreboard(params["out_dir"])
+print(f"Profile: {params['profile']}. {profiles.load_profile(params['profile'])['description']}")
+board.value_counts("status")
+
+# %%
+board[
+    ["item", "title", "status", "headline_metric", "reproduced_value", "paper_value", "claim_holds"]
+].fillna("")
+
+# %% [markdown]
+# Values are percent where the metric says so; an empty *paper_value* means the paper's
+# figure is qualitative. The claims being tested, item by item:
+
+# %%
+board[["item", "claim"]]
