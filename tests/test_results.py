@@ -1,0 +1,205 @@
+"""Result files: atomic writes, whole-or-nothing experiments, status records, scoreboard."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cam_core import profiles, results
+from cam_core.validate import InputError
+
+
+def _params(out_dir: Path, item: str = "table2") -> dict:
+    return profiles.validate_parameters(item, profile="smoke", out_dir=str(out_dir))
+
+
+def _write_good(out_dir: Path, item: str = "table2") -> dict[str, bytes]:
+    with results.Experiment(_params(out_dir, item)) as exp:
+        exp.write_csv(f"{item}.csv", pd.DataFrame({"a": [1, 2]}))
+        exp.write_status("not yet")
+    folder = out_dir / item
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+def test_atomic_write_failure_keeps_old_file(tmp_path: Path) -> None:
+    path = tmp_path / "a.txt"
+    results.atomic_write_text(path, "old\n")
+    with pytest.raises(RuntimeError), results.atomic_open(path) as handle:
+        handle.write("new but half")
+        raise RuntimeError("killed mid-write")
+    assert path.read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]  # no temporary left
+    results.atomic_write_text(path, "new\n")
+    assert path.read_text() == "new\n"
+
+
+def test_atomic_csv_failure_keeps_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    path = tmp_path / "t.csv"
+    results.atomic_write_csv(path, pd.DataFrame({"x": [1]}))
+
+    def half_then_fail(self: pd.DataFrame, handle: object, **kwargs: object) -> None:
+        handle.write("x\n9\n")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", half_then_fail)
+    with pytest.raises(OSError, match="disk full"):
+        results.atomic_write_csv(path, pd.DataFrame({"x": [2]}))
+    assert path.read_text() == "x\n1\n"
+    assert len(list(tmp_path.iterdir())) == 1
+
+
+def test_experiment_publishes_files_with_provenance(tmp_path: Path) -> None:
+    files = _write_good(tmp_path)
+    assert set(files) == {"table2.csv", "status.json", "provenance.json"}
+    prov = json.loads(files["provenance.json"])
+    for key in ("profile", "git_commit", "packages", "device", "seed", "data_fingerprint"):
+        assert key in prov
+    assert prov["profile"] == "smoke" and prov["seed"] == 0 and prov["device"] == "cpu"
+    assert prov["data_fingerprint"] == profiles.data_fingerprint("smoke")
+    assert {"torch", "torchvision", "numpy"} <= set(prov["packages"])
+    assert prov["wall_time_s"] >= 0 and prov["cpu_count"] == os.cpu_count()
+    assert prov["parameters"]["networks"] == ["tiny-gap", "tiny-gmp"]
+    status = json.loads(files["status.json"])
+    assert status == {
+        "item": "table2",
+        "status": "not yet",
+        "profile": "smoke",
+        "headline_metric": "top-5 localization error (%), GoogLeNet-GAP",
+        "reproduced_value": None,
+        "paper_value": 43.0,
+        "claim_holds": "not tested",
+        "notes": "",
+    }
+    assert [p.name for p in tmp_path.iterdir()] == ["table2"]  # no staging left
+
+
+def test_git_commit_outside_git_is_unknown(tmp_path: Path) -> None:
+    assert results.git_commit(tmp_path) == "unknown"
+
+
+def test_failure_midway_keeps_previous_results(tmp_path: Path) -> None:
+    before = _write_good(tmp_path)
+    with pytest.raises(RuntimeError), results.Experiment(_params(tmp_path)) as exp:
+        exp.write_csv("table2.csv", pd.DataFrame({"a": [7, 7, 7]}))
+        exp.write_status("not yet")
+        raise RuntimeError("died before the end")
+    assert _files(tmp_path / "table2") == before
+    assert [p.name for p in tmp_path.iterdir()] == ["table2"]
+
+
+def test_killed_process_keeps_previous_results(tmp_path: Path) -> None:
+    before = _write_good(tmp_path)
+    script = f"""
+import os
+import pandas as pd
+from cam_core import profiles, results
+params = profiles.validate_parameters("table2", profile="smoke", out_dir={str(tmp_path)!r})
+with results.Experiment(params) as exp:
+    exp.write_csv("table2.csv", pd.DataFrame({{"a": [0]}}))
+    exp.write_status("not yet")
+    os._exit(9)  # like SIGKILL: no cleanup runs
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True)
+    assert done.returncode == 9
+    assert _files(tmp_path / "table2") == before
+    assert any(p.name.startswith(".table2.staging-") for p in tmp_path.iterdir())
+    after = _write_good(tmp_path)  # the next run cleans the stale staging folder
+    assert after["table2.csv"] == before["table2.csv"]
+    assert [p.name for p in tmp_path.iterdir()] == ["table2"]
+
+
+def test_interrupted_swap_is_recovered(tmp_path: Path) -> None:
+    before = _write_good(tmp_path)
+    os.replace(tmp_path / "table2", tmp_path / ".table2.old-deadbeef")  # died between renames
+    assert results.read_status(tmp_path, "table2")["status"] == "not yet"
+    assert _files(tmp_path / "table2") == before
+
+
+def test_no_status_publishes_nothing(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="write_status"), results.Experiment(_params(tmp_path)):
+        pass
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_status_values_are_checked(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="^status: expected one of reproduced, partial"):
+        with results.Experiment(_params(tmp_path)) as exp:
+            exp.write_status("done")
+    with pytest.raises(InputError, match="^claim_holds: "):
+        with results.Experiment(_params(tmp_path)) as exp:
+            exp.write_status("partial", claim_holds="maybe")
+    with pytest.raises(InputError, match="^status: "):
+        with results.Experiment(_params(tmp_path)) as exp:
+            exp.write_status("not yet", reproduced_value=1.0)
+    with pytest.raises(InputError, match="^name: "):
+        with results.Experiment(_params(tmp_path)) as exp:
+            exp.write_csv("../escape.csv", pd.DataFrame())
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_headline_paper_values() -> None:
+    expected = {"table1": 13.2, "table2": 43.0, "table3": 37.1, "table4": 67.8}
+    expected |= {"table5": 51.31, "figure07": 41.0, "figure12": 55.89, "figure05": None}
+    for item, value in expected.items():
+        assert results.headline_paper_value(item) == value
+    for item in profiles.item_names():  # every catalogue entry resolves to one paper cell
+        results.headline_paper_value(item)
+
+
+def test_not_yet_column() -> None:
+    table = results.not_yet(pd.DataFrame({"method": ["a", "b"], "top5_error": [1.0, 2.0]}))
+    assert list(table.columns) == ["method", "top5_error", "reproduced"]
+    assert list(table["reproduced"]) == ["not yet", "not yet"]
+
+
+def test_scoreboard_rows(tmp_path: Path) -> None:
+    with results.Experiment(_params(tmp_path, "table2")) as exp:
+        exp.write_status("partial", reproduced_value=47.5, claim_holds="yes")
+    _write_good(tmp_path, "figure07")
+    other = profiles.validate_parameters("table1", profile="cpu", out_dir=str(tmp_path))
+    with results.Experiment(other) as exp:  # a record of another profile is not counted
+        exp.write_status("reproduced", reproduced_value=1.0, claim_holds="no")
+
+    path = results.write_scoreboard(tmp_path, "smoke")
+    board = pd.read_csv(path, keep_default_na=False)
+    assert list(board.columns) == results.SCOREBOARD_COLUMNS
+    assert list(board["item"]) == profiles.item_names()
+    rows = board.set_index("item")
+    assert rows.loc["table2", "status"] == "partial"
+    # CSV cells, read back as text: blanks stay blank
+    assert rows.loc["table2", "reproduced_value"] == "47.5"
+    assert rows.loc["table2", "paper_value"] == "43.0"
+    assert rows.loc["table2", "claim_holds"] == "yes"
+    assert rows.loc["table1", "status"] == "not yet"
+    assert rows.loc["table1", "reproduced_value"] == ""
+    assert rows.loc["table1", "claim_holds"] == "not tested"
+    assert rows.loc["figure07", "paper_value"] == "41.0"
+    assert rows.loc["figure05", "paper_value"] == ""
+    assert set(board["profile"]) == {"smoke"}
+
+    shown = results.read_scoreboard(tmp_path)
+    assert shown.loc[1, "title"] == "Table 2: Localization error on ILSVRC validation"
+    assert "claim" in shown.columns
+
+
+def test_read_scoreboard_needs_a_run(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="^out_dir: "):
+        results.read_scoreboard(tmp_path)
+
+
+def test_status_and_provenance_tables(tmp_path: Path) -> None:
+    _write_good(tmp_path, "figure07")
+    status = results.status_table(tmp_path, "figure07")
+    assert status.loc["paper_value", "value"] == "41.0"
+    assert status.loc["reproduced_value", "value"] == ""
+    prov = results.provenance_table(tmp_path, "figure07")
+    assert prov.loc["profile", "value"] == "smoke"
+    assert prov.loc["package torch", "value"].startswith("2.")
