@@ -51,13 +51,12 @@ def chromium() -> None:
     """Chromium and its driver, installed from Debian when missing."""
     if CHROMIUM.exists() and CHROMEDRIVER.exists():
         return
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
+    if shutil.which("apt-get") is None or (sudo and shutil.which("sudo") is None):
         pytest.fail("chromium and chromium-driver are missing and apt-get cannot run as root")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
-    subprocess.run(
-        ["apt-get", "install", "-y", "-q", "chromium", "chromium-driver"], check=True, env=env
-    )
+    apt = [*sudo, "env", "DEBIAN_FRONTEND=noninteractive", "apt-get"]
+    subprocess.run([*apt, "update", "-q"], check=True)
+    subprocess.run([*apt, "install", "-y", "-q", "chromium", "chromium-driver"], check=True)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
