@@ -24,14 +24,16 @@
 # experiment is not built; the page shows the paper's numbers only). *claim_holds*:
 # **yes** / **no** when tested at this profile's scale, **not tested** otherwise.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 profile = "cpu"  # smoke, cpu or full (src/cam_core/profiles.yaml)
 data_root = None  # unused here; every notebook takes it
 out_dir = None  # None: results/<profile>
 device = None  # unused here
 seed = None  # unused here
 
-# %%
+# %% tags=["hide-input"]
+from IPython.display import Markdown
+
 from cam_core import profiles, results
 
 params = profiles.validate_parameters(
@@ -43,17 +45,23 @@ params = profiles.validate_parameters(
     seed=seed,
 )
 board = results.read_scoreboard(params["out_dir"])
-print(f"Profile: {params['profile']}. {profiles.load_profile(params['profile'])['description']}")
-board.value_counts("status")
+description = profiles.load_profile(params["profile"])["description"]
+Markdown(f"**This book was built from the `{params['profile']}` profile.** {description}")
 
-# %%
-board[
-    ["item", "title", "status", "headline_metric", "reproduced_value", "paper_value", "claim_holds"]
-].fillna("")
+# %% tags=["hide-input"]
+left = {"text-align": "left", "white-space": "normal"}
+results.scoreboard_view(board).style.set_properties(**left).set_table_attributes(
+    'class="dataframe"'
+)
+
+# %% tags=["hide-input"]
+board.value_counts("status").to_frame("items")
 
 # %% [markdown]
-# Values are percent where the metric says so; an empty *paper_value* means the paper's
+# Values are percent where the metric says so; an empty *paper value* means the paper's
 # figure is qualitative. The claims being tested, item by item:
 
-# %%
-board[["item", "claim"]]
+# %% tags=["hide-input"]
+board[["item", "title", "claim"]].set_index("item").style.set_properties(
+    **left
+).set_table_attributes('class="dataframe"')

@@ -211,8 +211,10 @@ def test_every_page_renders_offline(driver: object, site_url: str) -> None:
         for raw in ("$$", "\\(", "\\["):
             if raw in text:
                 problems.append(f"{page}: raw TeX {raw!r} left in the text")
-        if page == pages[0]:
-            driver.save_screenshot(str(SHOTS / "front.png"))
+        if page in (pages[0], "generated/scoreboard"):
+            driver.save_screenshot(
+                str(SHOTS / f"{'front' if page == pages[0] else 'scoreboard'}.png")
+            )
         if page == "generated/table2":
             driver.execute_script(
                 "const t = document.querySelector('table'); if (t) t.scrollIntoView();"

@@ -203,3 +203,25 @@ def test_status_and_provenance_tables(tmp_path: Path) -> None:
     prov = results.provenance_table(tmp_path, "figure07")
     assert prov.loc["profile", "value"] == "smoke"
     assert prov.loc["package torch", "value"].startswith("2.")
+
+
+def test_scoreboard_view(tmp_path: Path) -> None:
+    with results.Experiment(_params(tmp_path, "table2")) as exp:
+        exp.write_status("partial", reproduced_value=47.5, claim_holds="yes")
+    results.write_scoreboard(tmp_path, "smoke")
+    view = results.scoreboard_view(results.read_scoreboard(tmp_path))
+    assert list(view.columns) == [
+        "status",
+        "headline metric",
+        "paper value",
+        "reproduced value",
+        "claim holds",
+    ]
+    assert list(view.loc["table2"]) == [
+        "partial",
+        "top-5 localization error (%), GoogLeNet-GAP",
+        "43",
+        "47.5",
+        "yes",
+    ]
+    assert view.loc["figure05", "paper value"] == "" == view.loc["table1", "reproduced value"]

@@ -11,7 +11,6 @@ import contextlib
 import hashlib
 import json
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -251,14 +250,20 @@ def publish(layout: Layout, profile: str, book_dir: Path | None = None) -> Path:
     """Copy the profile's executed notebooks to ``book/generated`` (placeholders for gaps)."""
     book_dir = book_dir or book_generated_dir()
     book_dir.mkdir(parents=True, exist_ok=True)
+    names = [*profiles.item_names(), SCOREBOARD_PAGE]
     for stale in book_dir.glob("*.ipynb"):
-        stale.unlink()
-    for name in [*profiles.item_names(), SCOREBOARD_PAGE]:
+        if stale.stem not in names:
+            stale.unlink()
+    for name in names:
         executed = layout.executed(name)
         if executed.is_file():
-            shutil.copyfile(executed, book_dir / executed.name)
+            page = executed.read_bytes()
         else:
-            nbformat.write(_placeholder(name, profile), book_dir / f"{name}.ipynb")
+            page = nbformat.writes(_placeholder(name, profile)).encode()
+        target = book_dir / f"{name}.ipynb"
+        # unchanged pages keep their mtime, so Sphinx does not re-read them
+        if not target.is_file() or target.read_bytes() != page:
+            results.atomic_write_bytes(target, page)
     results.atomic_write_text(book_dir / "PROFILE", profile + "\n")
     return book_dir
 

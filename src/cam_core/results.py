@@ -343,6 +343,16 @@ def status_table(out_dir: str | Path, item: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["field", "value"]).set_index("field")
 
 
+def scoreboard_view(board: pd.DataFrame) -> pd.DataFrame:
+    """The scoreboard for reading: one row per item, numbers as text, blanks empty."""
+    view = board.set_index("item")[
+        ["status", "headline_metric", "paper_value", "reproduced_value", "claim_holds"]
+    ].copy()
+    for column in ("paper_value", "reproduced_value"):
+        view[column] = ["" if _blank(v) else f"{float(v):g}" for v in view[column]]
+    return view.rename(columns=lambda c: c.replace("_", " "))
+
+
 def _blank(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
