@@ -22,6 +22,7 @@ from typing import Any, TextIO
 
 import jupytext
 import nbformat
+import yaml
 
 import cam_core
 from cam_core import paper, profiles, results
@@ -97,8 +98,6 @@ class Layout:
 
 def parse_overrides(pairs: list[str] | None) -> dict[str, Any]:
     """``["epochs=2", "networks=[a, b]"]`` to a dict; values are parsed as YAML."""
-    import yaml
-
     overrides: dict[str, Any] = {}
     for pair in pairs or []:
         name, sep, value = pair.partition("=")
