@@ -302,3 +302,10 @@ def test_cli_run_and_scoreboard(
     fake.fail = {"table5"}
     assert cli.main(["run", "--profile", "smoke", "--only", "table5", "--force"]) == 1
     assert capsys.readouterr().err == "cam-repro: error: 1 notebook(s) failed\n"
+
+
+def test_cli_hands_check_data_to_the_manifest_checker(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    assert cli.main(["check-data", "no-such-dataset", "--root", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.startswith("cam-repro check-data: error: ")

@@ -3,6 +3,7 @@
     cam-repro run --profile cpu [--only table2 figure05 ...] [--force] [-p NAME=VALUE ...]
     cam-repro scoreboard --profile smoke
     cam-repro list
+    cam-repro check-data ilsvrc2012 --root /data/ILSVRC2012 [--deep]
 
 Invalid input (unknown profile or notebook, missing ``--data-root`` for ``full``, a
 parameter of the wrong type) prints one line to stderr and exits 2 before anything under
@@ -108,11 +109,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     listing = sub.add_parser("list", help="list the profiles and the notebooks")
     listing.set_defaults(func=_list)
+
+    # Parsed by cam_core.manifest itself (main() hands it the rest of the command line).
+    sub.add_parser(
+        "check-data",
+        add_help=False,
+        help="check a full-profile dataset folder against data/manifests/ (--help for more)",
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``cam-repro``; returns the exit status."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["check-data"]:
+        from cam_core import manifest
+
+        return manifest.check_data_main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
