@@ -39,7 +39,7 @@ smoke: $(STAMP)
 	$(BIN)/cam-repro run --profile smoke
 
 nbval: $(STAMP)
-	$(BIN)/pytest --nbval-lax -p no:cacheprovider results/smoke/notebooks
+	$(BIN)/pytest --nbval-lax --nbval-current-env -p no:cacheprovider results/smoke/notebooks
 
 site: $(STAMP)
 	$(BIN)/jupyter-book build -W -n --keep-going book/
