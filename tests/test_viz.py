@@ -1,13 +1,17 @@
 """viz: overlay pixels computed by hand from jet's segment data, boxes exactly on their edge
-pixels, grids and strips that render, one-line errors naming the argument."""
+pixels, grids and strips that render, one-line errors naming the argument; figures: maps,
+boxes, coverage and IoU on hand-made inputs with known answers."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from matplotlib.figure import Figure
+from torch import nn
 
 import cam_core  # noqa: F401  (first: makes torchvision importable)
-from cam_core import viz
+from cam_core import figures, viz
+from cam_core.models import CAMNet, build_model
 from cam_core.validate import InputError
 
 # jet (matplotlib _jet_data): value 0 -> (0, 0, 0.5), value 1 -> (0.5, 0, 0).
@@ -163,3 +167,162 @@ def test_bad_inputs_name_the_argument(call, argument):
         call()
     message = str(err.value)
     assert message.startswith(f"{argument}: expected") and "\n" not in message
+
+
+# --- cam_core.figures: the computations behind Figures 5 and 6 ------------------------------
+
+
+def _channel_camnet() -> CAMNet:
+    """A CAMNet whose map is the image itself: CAM of class c = image channel c (c < 2)."""
+    fc = nn.Linear(3, 2)
+    with torch.no_grad():
+        fc.weight.copy_(torch.tensor([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]))
+        fc.bias.zero_()
+    return CAMNet(nn.Identity(), 3, 2, classifier=fc)
+
+
+def _two_rectangles() -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
+    """2 images 16x16: channel 0 lights (2, 3)-(10, 7), channel 1 lights (12, 10)-(15, 14)."""
+    x = torch.zeros(2, 3, 16, 16)
+    x[:, 0, 3:7, 2:10] = 1.0
+    x[:, 1, 10:14, 12:15] = 0.5
+    masks = np.zeros((2, 16, 16), bool)
+    masks[:, 3:7, 2:10] = True
+    boxes = np.array([[2.0, 3.0, 10.0, 7.0]] * 2)
+    return x, masks, boxes
+
+
+def test_class_maps_and_scores_known_answer():
+    model = _channel_camnet()
+    x, masks, boxes = _two_rectangles()
+    maps = figures.class_maps(model, x, torch.tensor([0, 1]), "cam")
+    assert maps.shape == (2, 16, 16) and float(maps.max()) == 1.0
+    assert torch.equal(maps[0] > 0, torch.from_numpy(masks[0]))
+    scores = figures.localization_scores(model, "cam", x, torch.tensor([0, 1]), boxes, masks)
+    # image 0: the true class 0 maps exactly the object; image 1: class 1 lights elsewhere
+    assert scores["iou"].tolist() == [1.0, 0.0]
+    assert scores["coverage"].tolist() == [1.0, 0.0]
+    assert scores["on_object"].tolist() == [1.0, 0.0]
+    assert scores[["x0", "y0", "x1", "y1"]].iloc[1].tolist() == [12.0, 10.0, 15.0, 14.0]
+    # channel 0 sums to 32 > channel 1's 6: both images are predicted class 0
+    assert scores["predicted"].tolist() == [0, 0] and scores["correct"].tolist() == [True, False]
+    top1 = figures.localization_scores(model, "cam", x, torch.tensor([0, 1]), boxes, masks,
+                                       class_source="top1")  # fmt: skip
+    assert top1["iou"].tolist() == [1.0, 1.0]
+    summary = figures.summarize({"cam": scores, "top1": top1})
+    assert summary["mean_iou"].tolist() == [0.5, 1.0]
+    assert summary["box_accuracy"].tolist() == [0.5, 1.0]
+    assert summary["top1_accuracy"].tolist() == [0.5, 0.5]
+
+
+def test_class_maps_methods_on_a_small_net():
+    torch.manual_seed(0)
+    gap = build_model("small-alexnet-gap", 4, width=0.25)
+    fc = build_model("small-alexnet", 4, width=0.25)
+    x = torch.randn(2, 3, 32, 32)
+    y = torch.tensor([1, 3])
+    maps = figures.maps_for({"cam": (gap, "cam"), "bp": (fc, "backprop"), "gc": (gap, "gradcam")},
+                            x, y)  # fmt: skip
+    for m in maps.values():
+        assert m.shape == (2, 32, 32) and m.min() >= 0 and np.isclose(m.max(), 1.0)
+    # on a GAP net Grad-CAM = ReLU(CAM) up to a constant, so the max-normalised maps agree
+    np.testing.assert_allclose(maps["cam"], maps["gc"], atol=1e-5)
+    scores = figures.scores_for({"bp": (fc, "backprop")}, x, y, np.array([[0, 0, 8, 8]] * 2))
+    assert scores["bp"]["coverage"].isna().all() and len(scores["bp"]) == 2
+
+
+def test_claim_holds():
+    summary = pd.DataFrame({"maps": ["a", "b", "bp"], "coverage": [0.6, 0.5, 0.4]})
+    holds, note = figures.claim_holds(summary, "coverage", ["a", "b"], ["bp"])
+    assert holds == "yes" and "0.500-0.600" in note
+    assert figures.claim_holds(summary, "coverage", ["b"], ["a"])[0] == "no"
+
+
+def test_crop_box_follows_preprocess_imagenet():
+    # 300 x 450 photo: shorter side 300 -> 224, width 336, centre crop from x = 56
+    np.testing.assert_allclose(figures.crop_box((75, 0, 375, 300), (300, 450)), [0, 0, 224, 224])
+    np.testing.assert_allclose(figures.crop_box((0, 30, 450, 60), (300, 450)), [0, 22.4, 224, 44.8])
+    table = figures.photo_boxes()
+    assert {"chelsea", "coffee"} <= set(table["photo"])
+    crop = table[["crop_x0", "crop_y0", "crop_x1", "crop_y1"]].to_numpy()
+    assert (crop >= 0).all() and (crop <= 224).all() and (crop[:, 2:] > crop[:, :2]).all()
+    assert figures.annotated_boxes(table, ["coffee", "chelsea"]).shape == (2, 4)
+
+
+@pytest.mark.parametrize(
+    ("call", "argument"),
+    [
+        (
+            lambda: figures.class_maps(
+                _channel_camnet(), torch.zeros(1, 3, 4, 4), torch.tensor([0]), "nope"
+            ),
+            "method",
+        ),  # fmt: skip
+        (
+            lambda: figures.class_maps(
+                nn.Linear(2, 2), torch.zeros(1, 3, 4, 4), torch.tensor([0]), "cam"
+            ),
+            "model",
+        ),  # fmt: skip
+        (
+            lambda: figures.class_maps(
+                _channel_camnet(), torch.zeros(1, 3, 4, 4), torch.tensor([0, 1])
+            ),
+            "classes",
+        ),  # fmt: skip
+        (
+            lambda: figures.localization_scores(
+                _channel_camnet(),
+                "cam",
+                torch.zeros(1, 3, 4, 4),
+                torch.tensor([0]),
+                np.zeros((2, 4)),
+            ),
+            "gt_boxes",
+        ),  # fmt: skip
+        (lambda: figures.to_model_input(np.zeros((1, 4, 4, 3))), "images"),
+        (lambda: figures.annotated_boxes(figures.photo_boxes(), ["astronaut"]), "names"),
+    ],
+)
+def test_figures_bad_inputs_name_the_argument(call, argument):
+    with pytest.raises(InputError) as err:
+        call()
+    assert str(err.value).startswith(f"{argument}: expected") and "\n" not in str(err.value)
+
+
+def test_map_grid_and_box_grid_layout():
+    images = np.zeros((2, 16, 16, 3), np.uint8)
+    heat = np.zeros((2, 16, 16))
+    heat[:, 4:8, 4:8] = 1.0
+    fig = viz.map_grid(
+        images,
+        {"CAM": heat, "Backprop": heat},
+        styles={"Backprop": "gray"},
+        gt_boxes=np.array([[0, 0, 16, 16]] * 2),
+        pred_boxes={"CAM": np.array([[4, 4, 8, 8]] * 2)},
+        captions={"CAM": ["IoU 0.06", "IoU 0.06"]},
+        row_titles=["one", "two"],
+    )
+    assert len(fig.axes) == 6 and [a.get_title() for a in fig.axes[:3]] == [
+        "image",
+        "CAM",
+        "Backprop",
+    ]
+    assert fig.axes[1].get_xlabel() == "IoU 0.06" and fig.axes[0].get_ylabel() == "one"
+    pixels = viz.figure_to_array(fig)
+    assert (pixels == [0, 255, 0]).all(axis=2).any() and (pixels == [255, 0, 0]).all(axis=2).any()
+    grid = viz.box_grid(np.zeros((5, 8, 8, 3), np.uint8), np.array([[1, 1, 4, 4]] * 5), ncols=2)
+    assert len(grid.axes) == 6  # 3 rows of 2, the last cell empty
+    with pytest.raises(InputError, match="^styles: expected"):
+        viz.map_grid(images, {"CAM": heat}, styles={"CAM": "sepia"})
+    with pytest.raises(InputError, match="^pred_boxes: expected"):
+        viz.map_grid(images, {"CAM": heat}, pred_boxes={"other": np.zeros((2, 4))})
+
+
+def test_gray_map_stretch_is_display_only():
+    heat = np.zeros((10, 10))
+    heat[0, 0] = 1.0
+    heat[1:, :] = 0.1
+    g = viz.gray_map(heat, clip_percentile=50)
+    assert g[5, 5, 0] == 255 and g[0, 0, 0] == 255  # 0.1 / median 0.1 = 1
+    assert viz.gray_map(heat)[5, 5, 0] == 26

@@ -12,7 +12,7 @@ boxes green, predicted boxes red. Boxes use the project convention of
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import torch
@@ -34,6 +34,8 @@ __all__ = [
     "draw_boxes",
     "default_line_width",
     "image_grid",
+    "map_grid",
+    "box_grid",
     "topk_strip",
     "figure_to_array",
     "figure_png",
@@ -134,10 +136,18 @@ def overlay(
     return np.rint(out).astype(np.uint8)
 
 
-def gray_map(heat: np.ndarray | torch.Tensor) -> np.ndarray:
+def gray_map(heat: np.ndarray | torch.Tensor, clip_percentile: float | None = None) -> np.ndarray:
     """A map ``(H, W)`` in [0, 1] as a grey uint8 ``(H, W, 3)`` picture (white = 1), the way
-    backprop saliency is usually shown."""
-    g = np.rint(_check_heat("heat", heat) * 255.0).astype(np.uint8)
+    backprop saliency is usually shown. ``clip_percentile`` (e.g. 99) stretches the display:
+    values are divided by that percentile of the map and clipped at 1, so that a map whose
+    max is one bright pixel stays visible (display only)."""
+    arr = _check_heat("heat", heat)
+    if clip_percentile is not None:
+        if not isinstance(clip_percentile, int | float) or not 0 < clip_percentile <= 100:
+            fail("clip_percentile", "None or a number in (0, 100]", repr(clip_percentile))
+        top = float(np.percentile(arr, clip_percentile))
+        arr = np.clip(arr / top, 0.0, 1.0) if top > 0 else arr
+    g = np.rint(arr * 255.0).astype(np.uint8)
     return np.repeat(g[..., None], 3, axis=2)
 
 
@@ -282,6 +292,114 @@ def image_grid(
     if title:
         fig.suptitle(title, fontsize=fontsize + 2, y=1.0 - 0.1 / height, va="top")
     return fig
+
+
+STYLES = ("overlay", "gray")
+
+
+def map_grid(
+    images: np.ndarray,
+    columns: Mapping[str, np.ndarray | torch.Tensor],
+    styles: Mapping[str, str] | None = None,
+    gt_boxes: np.ndarray | None = None,
+    pred_boxes: Mapping[str, np.ndarray] | None = None,
+    captions: Mapping[str, Sequence[str]] | None = None,
+    row_titles: Sequence[str] | None = None,
+    image_title: str | None = "image",
+    alpha: float = 0.5,
+    gray_percentile: float | None = 99.0,
+    title: str | None = None,
+    cell_inches: float = 1.9,
+) -> Figure:
+    """One row per image: the image (unless ``image_title`` is None), then one column per
+    entry of ``columns`` (title -> maps ``(N, H, W)`` in [0, 1]), each an ``"overlay"`` (jet
+    on the image, the default) or ``"gray"`` map (``styles``). Optional green ground-truth
+    boxes ``(N, 4)`` on every map column, red ``pred_boxes`` (title -> ``(N, 4)``) and
+    ``captions`` (title -> N strings) per column. ``images``: uint8 ``(N, H, W, 3)``. Grey
+    maps are shown stretched to their ``gray_percentile`` (see :func:`gray_map`)."""
+    check_array("images", images, ndim=4, layout="(N, H, W, 3)")
+    imgs = _numpy(images)
+    if imgs.dtype != np.uint8 or imgs.shape[3] != 3:
+        fail("images", "uint8 (N, H, W, 3) images", f"{imgs.dtype} {imgs.shape}")
+    n = len(imgs)
+    if not isinstance(columns, Mapping) or not columns:
+        fail("columns", "a non-empty mapping title -> maps (N, H, W)", type(columns).__name__)
+    styles = dict(styles or {})
+    pred_boxes = dict(pred_boxes or {})
+    captions = dict(captions or {})
+    for name, mapping in (("styles", styles), ("pred_boxes", pred_boxes), ("captions", captions)):
+        extra = set(mapping) - set(columns)
+        if extra:
+            fail(name, "keys among the column titles", sorted(extra))
+    if any(v not in STYLES for v in styles.values()):
+        fail("styles", f"values among {STYLES}", sorted(set(styles.values())))
+    gt = None if gt_boxes is None else check_boxes("gt_boxes", gt_boxes).reshape(n, -1, 4)
+    maps = {}
+    for key, value in columns.items():
+        check_array(f"columns[{key!r}]", value, ndim=3, layout="(N, H, W)")
+        if tuple(value.shape) != imgs.shape[:3]:
+            fail(f"columns[{key!r}]", f"maps of shape {imgs.shape[:3]}", tuple(value.shape))
+        maps[key] = _numpy(value)
+    for key, boxes in pred_boxes.items():
+        pred_boxes[key] = check_boxes(f"pred_boxes[{key!r}]", boxes).reshape(n, -1, 4)
+    for key, texts in captions.items():
+        if len(texts) != n:
+            fail(f"captions[{key!r}]", f"{n} strings", len(texts))
+    cells, caps = [], []
+    for i in range(n):
+        row = [imgs[i]] if image_title is not None else []
+        cap = [""] if image_title is not None else []
+        for key, stack in maps.items():
+            if styles.get(key, "overlay") == "gray":
+                pic = gray_map(stack[i], gray_percentile)
+            else:
+                pic = overlay(imgs[i], stack[i], alpha)
+            pic = draw_boxes(
+                pic,
+                None if gt is None else gt[i],
+                pred_boxes[key][i] if key in pred_boxes else None,
+            )
+            row.append(pic)
+            cap.append(str(captions[key][i]) if key in captions else "")
+        cells.append(row)
+        caps.append(cap)
+    cols = ([image_title] if image_title is not None else []) + list(columns)
+    return image_grid(
+        cells,
+        row_titles=row_titles,
+        col_titles=cols,
+        captions=caps if any(any(c) for c in caps) else None,
+        title=title,
+        cell_inches=cell_inches,
+    )
+
+
+def box_grid(
+    images: np.ndarray,
+    pred_boxes: np.ndarray,
+    gt_boxes: np.ndarray | None = None,
+    captions: Sequence[str] | None = None,
+    ncols: int = 4,
+    title: str | None = None,
+    cell_inches: float = 1.9,
+) -> Figure:
+    """Images uint8 ``(N, H, W, 3)`` in rows of ``ncols``, each with its ground-truth boxes
+    ``(N, 4)`` in green and predicted boxes ``(N, 4)`` in red, and a caption under it."""
+    check_array("images", images, ndim=4, layout="(N, H, W, 3)")
+    imgs = _numpy(images)
+    n = len(imgs)
+    pred = check_boxes("pred_boxes", pred_boxes).reshape(n, -1, 4)
+    gt = None if gt_boxes is None else check_boxes("gt_boxes", gt_boxes).reshape(n, -1, 4)
+    if isinstance(ncols, bool) or not isinstance(ncols, int) or ncols < 1:
+        fail("ncols", "a positive int", repr(ncols))
+    if captions is not None and len(captions) != n:
+        fail("captions", f"{n} strings", len(captions))
+    pics = [draw_boxes(imgs[i], None if gt is None else gt[i], pred[i]) for i in range(n)]
+    cells = [pics[i : i + ncols] for i in range(0, n, ncols)]
+    caps = None
+    if captions is not None:
+        caps = [list(captions[i : i + ncols]) for i in range(0, n, ncols)]
+    return image_grid(cells, captions=caps, title=title, cell_inches=cell_inches)
 
 
 def topk_strip(
