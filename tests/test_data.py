@@ -110,6 +110,13 @@ def test_splits_disjoint_in_sources() -> None:
     assert set(val.source_index.tolist()) <= set(split_pool("animals", "val").ravel().tolist())
 
 
+def test_split_pool_rejects_unknown_names() -> None:
+    with pytest.raises(InputError, match="^source: expected"):
+        split_pool("letters", "train")
+    with pytest.raises(InputError, match="^split: expected"):
+        split_pool("animals", "dev")
+
+
 def test_photo_regions_disjoint() -> None:
     regions = data.sil.split_regions((300, 451))
     grid = np.zeros((300, 451), dtype=int)
@@ -145,6 +152,8 @@ def test_size_96_and_cache_roundtrip(tmp_path) -> None:
         ({"split": "train", "n": 4, "seed": -1}, "seed"),
         ({"split": "train", "n": 4, "contrast": 300}, "contrast"),
         ({"split": "train", "n": 4, "side_range": (0.9, 0.3)}, "side_range"),
+        ({"split": "train", "n": 4, "side_range": 0.5}, "side_range"),
+        ({"split": "train", "n": 4, "distractors": (1.5, 2)}, "distractors"),
         ({"split": "train", "n": 4, "wiggle": 1}, "wiggle"),
     ],
 )

@@ -1,5 +1,15 @@
 """The cluttered-silhouettes generator: knobs, rendering primitives and one chunk of images.
 
+Each image: a crop of one photo, its texture contrast scaled by ``background_gain``, is the
+ground; 2-4 distractors (half whole MNIST digits, half fragments of animal silhouettes of
+*other* classes, 25-50% of the object's size, each textured with a crop of another photo
+and offset in luminance by ``distractor_contrast``) are placed where they overlap the object
+least; on top, never occluded, the object: one animal silhouette of the labelled class,
+bilinearly upsampled and thresholded so its long side is 30-90% of the canvas, textured with
+a crop of a third photo whose mean luminance is ``contrast`` brighter (on dark ground) or
+darker (on bright ground) than the ground under it. The box is the bounding box of the
+pasted object mask. Digits never carry labels: they are clutter only.
+
 Exact, vectorised numpy. Only integer arithmetic and elementwise IEEE float64 ``+ - * /``
 (no transcendental functions, no BLAS, no float reductions, no library resizers) touch the
 pixels, and the RNG is PCG64 drawing uniforms/integers only, so a seed gives the same bytes
@@ -249,11 +259,21 @@ class Knobs:
 
 def check_knobs(knobs: dict) -> Knobs:
     """Knobs from keyword overrides; a one-line InputError names a bad or unknown knob."""
-    names = {f.name for f in dataclasses.fields(Knobs)}
-    for key in knobs:
-        if key not in names:
-            fail(key, f"a generator knob ({', '.join(sorted(names))})", "an unknown name")
-    k = Knobs(**{key: tuple(v) if isinstance(v, list) else v for key, v in knobs.items()})
+    fields = {f.name: f.default for f in dataclasses.fields(Knobs)}
+    values = {}
+    for key, v in knobs.items():
+        if key not in fields:
+            fail(key, f"a generator knob ({', '.join(sorted(fields))})", "an unknown name")
+        if isinstance(fields[key], tuple):
+            ok = isinstance(v, tuple | list) and len(v) == 2
+            ok = ok and all(isinstance(x, int | float) and not isinstance(x, bool) for x in v)
+            if not ok:
+                fail(key, "a (low, high) pair of numbers", repr(v))
+            v = tuple(v)
+        elif not isinstance(v, int | float) or isinstance(v, bool):
+            fail(key, "a number", repr(v))
+        values[key] = v
+    k = Knobs(**values)
     for name in ("side_range", "distractor_scale", "fragment"):
         lo, hi = getattr(k, name)
         if not 0 < lo <= hi <= 1:
@@ -261,6 +281,7 @@ def check_knobs(knobs: dict) -> Knobs:
     lo, hi = k.distractors
     if not 0 <= lo <= hi <= 16 or int(lo) != lo or int(hi) != hi:
         fail("distractors", "integers 0 <= low <= high <= 16", k.distractors)
+    k = dataclasses.replace(k, distractors=(int(lo), int(hi)))
     for name in ("digit_share", "texture_gain", "background_gain", "stripes"):
         if not 0 <= getattr(k, name) <= 1:
             fail(name, "a number in [0, 1]", getattr(k, name))
