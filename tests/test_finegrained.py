@@ -1,0 +1,102 @@
+"""Table 4 / Figure 7 protocol: CAM boxes found at the input size land exactly on the object
+in the image's own pixels, the three SVMs, box accuracy, claims, bad input."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from torch import nn
+
+import cam_core  # noqa: F401  (first: makes torchvision importable)
+from cam_core import finegrained as fg
+from cam_core import paper, transfer
+from cam_core.features import fit_linear_svm
+from cam_core.models import CAMNet
+from cam_core.validate import InputError
+
+
+def colour_net() -> CAMNet:
+    """Map = the image's colour channels after ReLU (black ground -> 0 after ImageNet norm)."""
+    conv = nn.Conv2d(3, 3, 1, bias=False)
+    with torch.no_grad():
+        conv.weight.copy_(torch.eye(3).view(3, 3, 1, 1))
+    return CAMNet(nn.Sequential(conv, nn.ReLU()), 3, 2)
+
+
+def squares(n: int, seed: int) -> transfer.TargetSet:
+    """16 px images: a 6x6 red (class 0) or green (class 1) square, and a 3x3 blue distractor
+    in another corner; the box is the square's."""
+    rng = np.random.default_rng(seed)
+    images = np.zeros((n, 16, 16, 3), np.uint8)
+    labels = np.arange(n) % 2
+    boxes = np.zeros((n, 4))
+    for i in range(n):
+        x, y = rng.integers(0, 4, 2)
+        images[i, y : y + 6, x : x + 6, labels[i]] = 255
+        images[i, 12:15, 12:15, 2] = 255
+        boxes[i] = [x, y, x + 6, y + 6]
+    return transfer.TargetSet(f"squares{seed}", images, labels, ("red", "green"), boxes=boxes)
+
+
+def test_protocol_known_answers(tmp_path):
+    train, test = squares(12, 0), squares(10, 1)
+    fs = transfer.feature_set("small-googlenet-gap", colour_net(), 16)
+    res = fg.finegrained_protocol(fs, train, test, tmp_path, cs=(1.0, 10.0), cv_folds=2)
+    assert res.table["variant"].tolist() == ["full image", "CAM crop", "ground-truth box"]
+    assert res.table["accuracy"].tolist() == [100.0, 100.0, 100.0]
+    assert res.table["annotation"].tolist() == ["n/a", "n/a", "BBox"]
+    assert np.array_equal(res.test_boxes, test.boxes)  # the CAM's box is the square
+    assert np.array_equal(res.train_boxes, train.boxes)
+    assert res.box_accuracy == 100.0 and np.allclose(res.ious, 1.0)
+    claims = fg.check_claims(res)
+    assert claims["holds"].tolist() == ["no", "yes"]  # crop ties the full image here
+    # cached: the same boxes and table without recomputation
+    again = fg.finegrained_protocol(fs, train, test, tmp_path, cs=(1.0, 10.0), cv_folds=2)
+    assert again.table.equals(res.table)
+
+
+def test_boxes_found_at_input_size_scale_back_to_image_pixels():
+    test = squares(4, 2)
+    fs = transfer.feature_set("small-googlenet-gap", colour_net(), 48)  # 3x the image
+    est = fit_linear_svm(transfer.target_features(fs, test, None), test.labels, cs=(1.0,), folds=2)
+    boxes = fg.cam_boxes(fs, test, est, test.labels)
+    assert np.abs(boxes - test.boxes).max() <= 1.0  # bilinear edges: within a pixel
+    with pytest.raises(InputError, match=r"^classes: expected 4 class indices"):
+        fg.cam_boxes(fs, test, est, test.labels[:2])
+
+
+def test_fc_features_and_boxless_sets_are_refused():
+    train = squares(4, 0)
+    noboxes = transfer.TargetSet("nb", train.images, train.labels, ("a", "b"))
+    gap = transfer.feature_set("small-googlenet-gap", colour_net(), 16)
+    with pytest.raises(InputError, match=r"^train: expected a target set with ground-truth"):
+        fg.finegrained_protocol(gap, noboxes, train, None)
+    fc = transfer.FeatureSet("small-alexnet", colour_net(), "features", "fc7", 16)
+    with pytest.raises(InputError, match=r"^fs: expected GAP features"):
+        fg.finegrained_protocol(fc, train, train, None)
+
+
+def test_finegrained_silhouettes_are_small_objects_with_boxes():
+    s = fg.finegrained_set("test", images_per_class=1)
+    assert s.images.shape == (10, 96, 96, 3) and sorted(s.labels.tolist()) == list(range(10))
+    side = np.maximum(s.boxes[:, 2] - s.boxes[:, 0], s.boxes[:, 3] - s.boxes[:, 1])
+    assert (side <= 0.36 * 96).all() and (side >= 0.15 * 96).all()
+    with pytest.raises(InputError, match=r"^images_per_class: expected an int >= 1"):
+        fg.finegrained_set("test", 0)
+
+
+def test_table4_view_and_claims_on_a_hand_made_result():
+    table = pd.DataFrame(
+        {
+            "network": "net",
+            "variant": [v for v, _ in fg.VARIANTS],
+            "annotation": [a for _, a in fg.VARIANTS],
+            "accuracy": [60.0, 66.0, 70.0],
+            "stderr": [1.0, 1.0, 1.0],
+        }
+    )
+    res = fg.FineGrainedResult("net", table, 40.0, None, None, None, None, None)
+    assert fg.check_claims(res)["holds"].tolist() == ["yes", "yes"]
+    view = fg.table4_view([res], paper.paper_table(4))
+    assert view.loc["CAM crop", "paper (CUB-200, GoogLeNet-GAP)"] == 67.8
+    assert view.loc["full image", "net"] == "60.0 ± 1.0"
