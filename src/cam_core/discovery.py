@@ -1,0 +1,532 @@
+"""Pattern discovery with CAMs of linear classifiers on GAP features (Figs 9 and 10).
+
+Shared by Figs 9-12: composite scenes of annotated objects (:func:`make_composites`, built
+with the cluttered-silhouettes rendering helpers, exact per-object masks and boxes), GAP
+features and last-conv maps of a network for such images, cached on disk
+(:func:`network_maps`), and the weight matrix of a fitted linear SVM (:func:`svm_weight`),
+which :func:`cam_core.cam.class_activation_maps` turns into CAMs.
+
+The SVM pipeline L2-normalises the GAP vector F before its linear layer, so its score is
+w . F / |F| + b: the CAM sum_k w_k f_k(x, y) of that w is the score map up to the positive
+per-image factor 1 / |F|, which max-normalisation removes.
+
+Fig 9 (:func:`informative_objects`): per scene category, how often each object occurs and
+how often it overlaps the high-activation region of the category's CAM. Fig 10
+(:func:`mine_concept`): a detector for a caption phrase trained with hard-negative mining.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from sklearn.pipeline import Pipeline
+from torch import nn
+
+from cam_core import data
+from cam_core import silhouettes as sil
+from cam_core.cam import class_activation_maps
+from cam_core.data import ANIMAL_CLASSES, IMAGENET_MEAN, IMAGENET_STD, dataset_fingerprint
+from cam_core.features import cached_features, fit_linear_svm
+from cam_core.validate import check_array, fail
+
+__all__ = [
+    "feature_cache",
+    "OBJECT_NAMES",
+    "Composite",
+    "make_composites",
+    "to_input",
+    "network_maps",
+    "cached_maps",
+    "svm_weight",
+    "linear_cams",
+    "object_scores",
+    "peak_hits",
+    "SCENES",
+    "sample_scene_objects",
+    "informative_objects",
+    "ranked_lists",
+    "list_precision",
+    "CONCEPTS",
+    "captioned_pool",
+    "mine_concept",
+]
+
+OBJECT_NAMES: tuple[str, ...] = (*ANIMAL_CLASSES, *(f"digit {d}" for d in range(10)))
+_NUM_ANIMALS = len(ANIMAL_CLASSES)
+# Tags of the RNG streams; fixed so that a seed gives the same images everywhere.
+_STREAM = {"composite": 9, "scene": 91, "caption": 10}
+
+
+def feature_cache(params: dict) -> Path:
+    """Where a notebook caches network maps: ``<out_dir>/cache/features``."""
+    return Path(params["out_dir"]) / "cache" / "features"
+
+
+def _check_int(name: str, value: object, low: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+        fail(name, f"an integer >= {low}", repr(value))
+    return int(value)
+
+
+# --- composites -------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Composite:
+    """Composite scenes: images uint8 ``(N, S, S, 3)``; per slot ``(N, M)`` the object
+    (index into OBJECT_NAMES, -1 = empty) and its exact box ``(N, M, 4)`` (0s when empty);
+    ``slots`` int8 ``(N, S, S)``: the slot whose object covers each pixel (-1 = ground)."""
+
+    images: np.ndarray
+    objects: np.ndarray
+    boxes: np.ndarray
+    slots: np.ndarray
+    background: tuple[str, ...]  # (N,) photo names of the ground
+    split: str
+    seed: int
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    @property
+    def size(self) -> int:
+        return int(self.images.shape[1])
+
+    def object_masks(self, object_id: int) -> np.ndarray:
+        """bool ``(N, S, S)``: the pixels of every instance of object ``object_id``."""
+        slot_is = self.objects == object_id  # (N, M)
+        padded = np.concatenate([slot_is, np.zeros((len(self), 1), bool)], axis=1)
+        return padded[np.arange(len(self))[:, None, None], self.slots]  # slot -1 -> pad
+
+    @property
+    def fingerprint(self) -> str:
+        return dataset_fingerprint(self.images, self.objects, self.boxes)
+
+
+@lru_cache(maxsize=4)
+def _named_bank(size: int) -> tuple[tuple[str, ...], list[list[np.ndarray]]]:
+    """Photo names and their downscales that fit ``size`` crops (silhouettes.photo_bank)."""
+    names, bank = [], []
+    for name in data.PHOTO_NAMES:
+        levels = sil.photo_bank([data.load_photo(name)], size)
+        if levels:
+            names.append(name)
+            bank.append(levels[0])
+    return tuple(names), bank
+
+
+def _grounds(
+    rng: np.random.Generator, size: int, split: str, backgrounds: Sequence[str] | None, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Ground crops ``(n, S, S, 3)`` and their photo numbers in the named bank."""
+    names, bank = _named_bank(size)
+    if backgrounds is None:
+        return sil.crops(rng, bank, split, n, size)
+    if len(backgrounds) != n or any(b not in names for b in backgrounds):
+        fail("backgrounds", f"{n} photo names among {', '.join(names)}", repr(backgrounds)[:80])
+    idx = np.array([names.index(b) for b in backgrounds])
+    out = np.empty((n, size, size, 3), dtype=np.uint8)
+    for p in np.unique(idx):  # one crops() call per photo, in a fixed order
+        rows = np.flatnonzero(idx == p)
+        out[rows] = sil.crops(rng, [bank[p]], split, len(rows), size)[0]
+    return out, idx
+
+
+def make_composites(
+    objects: np.ndarray,
+    size: int = 112,
+    seed: int = 0,
+    split: str = "train",
+    grid: int = 3,
+    cells: np.ndarray | None = None,
+    backgrounds: Sequence[str] | None = None,
+    scale: tuple[float, float] = (0.7, 0.95),
+) -> Composite:
+    """Render scenes of the objects ``(N, M)`` (OBJECT_NAMES indices, -1 empty) on ``size`` px.
+
+    The canvas is a ``grid`` x ``grid`` array of cells; slot j of image i goes into cell
+    ``cells[i, j]`` (row-major; default a random distinct cell), its long side ``scale`` of
+    the cell, never leaving it, so objects never overlap. Animals and digits come from
+    ``split``'s share of the sources, textured and pasted as in the benchmark (same knobs).
+    """
+    objects = np.asarray(objects)
+    check_array("objects", objects, ndim=2, layout="(N, M)")
+    n, m = objects.shape
+    if not np.issubdtype(objects.dtype, np.integer) or objects.min() < -1:
+        fail("objects", "integer object indices >= -1", f"{objects.dtype} min {objects.min()}")
+    if objects.max() >= len(OBJECT_NAMES):
+        fail("objects", f"indices < {len(OBJECT_NAMES)} (OBJECT_NAMES)", int(objects.max()))
+    size, grid, seed = _check_int("size", size, data.MIN_SIZE), _check_int("grid", grid), seed
+    if m > grid * grid:
+        fail("objects", f"at most grid * grid = {grid * grid} slots", f"{m} slots")
+    if split not in sil.SPLITS:
+        fail("split", "one of 'train', 'val', 'test'", repr(split))
+    if not 0 < scale[0] <= scale[1] <= 1:
+        fail("scale", "0 < low <= high <= 1", repr(scale))
+    rng = np.random.default_rng([_check_int("seed", seed, 0), sil.SPLITS.index(split), size])
+    if cells is None:
+        cells = np.argsort(rng.random((n, grid * grid)), axis=1)[:, :m]
+    cells = np.asarray(cells)
+    if cells.shape != (n, m) or cells.min() < 0 or cells.max() >= grid * grid:
+        fail("cells", f"(N, M) = {(n, m)} cell numbers in [0, {grid * grid})", cells.shape)
+    occupied = np.where(objects >= 0, cells, -1 - np.arange(m))
+    if any(len(set(r)) < m for r in occupied.tolist()):
+        fail("cells", "distinct cells for the objects of an image", "a repeated cell")
+
+    k = sil.Knobs()
+    a_alpha, a_shade, a_box = data._glyphs("animals")
+    d_alpha, d_shade, d_box = data._glyphs("digits")
+    animals, digits = data.split_pool("animals", split), data.split_pool("digits", split)
+    canvas, ground = _grounds(rng, size, split, backgrounds, n)
+    total, count = sil.luminance_sum(canvas, np.ones(canvas.shape[:3], dtype=bool))
+    mean = (total / (1000.0 * count))[:, None, None, None]
+    canvas = np.rint(mean + k.background_gain * (canvas - mean)).astype(np.uint8)
+
+    cell = size / grid
+    slots = np.full((n, size, size), -1, dtype=np.int8)
+    for j in range(m):
+        obj = np.maximum(objects[:, j], 0)
+        digit = obj >= _NUM_ANIMALS
+        a_idx = animals[obj % _NUM_ANIMALS, rng.integers(0, animals.shape[1], n)]
+        d_idx = digits[obj % _NUM_ANIMALS, rng.integers(0, digits.shape[1], n)]
+        alpha = np.where(digit[:, None, None], d_alpha[d_idx], a_alpha[a_idx])
+        shade = np.where(digit[:, None, None], d_shade[d_idx], a_shade[a_idx])
+        window = np.where(digit[:, None], d_box[d_idx], a_box[a_idx])
+        wh = (window[:, 2:] - window[:, :2]).astype(np.float64)
+        side = cell * (scale[0] + (scale[1] - scale[0]) * rng.random(n))
+        factor = side / wh.max(axis=1)
+        origin = np.stack([cells[:, j] % grid, cells[:, j] // grid], axis=1) * cell
+        offset = origin + rng.random((n, 2)) * (cell - wh * factor[:, None])
+        mask = sil.render(alpha, window, factor, offset, size) >= 0.5
+        mask &= (objects[:, j] >= 0)[:, None, None]
+        texture, _ = sil.crops(rng, _named_bank(size)[1], split, n, size, avoid=ground)
+        shading = sil.render(shade, window, factor, offset, size)
+        canvas = sil.paste(canvas, texture, mask, shading, k.contrast, k.texture_gain, k.stripes)
+        slots[mask] = j
+    boxes = np.stack([sil.mask_boxes(slots == j) for j in range(m)], axis=1)
+    names = _named_bank(size)[0]
+    return Composite(
+        canvas, objects.astype(np.int64), boxes, slots, tuple(names[g] for g in ground),
+        split, int(seed),
+    )  # fmt: skip
+
+
+# --- network features and linear-classifier CAMs -----------------------------------------
+
+
+def to_input(images: np.ndarray, input_size: int) -> torch.Tensor:
+    """uint8 ``(N, S, S, 3)`` -> float32 ``(N, 3, input_size, input_size)``: ImageNet mean/std,
+    bilinear resize (the network sees an upsampled view; geometry stays in canvas pixels)."""
+    check_array("images", images, ndim=4, layout="(N, S, S, 3)")
+    input_size = _check_int("input_size", input_size, 16)
+    x = torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).float() / 255.0
+    x = (x - torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1)) / torch.tensor(IMAGENET_STD).view(
+        1, 3, 1, 1
+    )
+    if x.shape[-1] != input_size or x.shape[-2] != input_size:
+        x = F.interpolate(x, size=(input_size, input_size), mode="bilinear", align_corners=False)
+    return x
+
+
+def network_maps(
+    model: nn.Module, images: np.ndarray, input_size: int, batch_size: int = 32
+) -> torch.Tensor:
+    """Last-conv maps float32 ``(N, K, h, w)`` of a CAMNet for uint8 images ``(N, S, S, 3)``
+    (one ``forward_features`` pass per batch, eval and inference mode). GAP = mean over h, w."""
+    if not hasattr(model, "forward_features"):
+        fail("model", "a CAMNet (forward_features)", type(model).__name__)
+    out = []
+    model.eval()
+    with torch.inference_mode():
+        for start in range(0, len(images), batch_size):
+            x = to_input(images[start : start + batch_size], input_size)
+            out.append(model.forward_features(x)[1].float())
+    return torch.cat(out)
+
+
+def cached_maps(
+    cache_dir: str | Path | None,
+    name: str,
+    model_name: str,
+    model: nn.Module,
+    images: np.ndarray,
+    input_size: int,
+) -> torch.Tensor:
+    """:func:`network_maps`, stored as float16 in ``cache_dir/name.npz`` keyed by the model
+    name, the input size and the images' bytes (None: no cache)."""
+    shape: list[int] = []
+
+    def compute() -> np.ndarray:
+        maps = network_maps(model, images, input_size)
+        shape[:] = maps.shape[1:]
+        return maps.flatten(1).half().numpy()
+
+    if cache_dir is None:
+        flat = compute()
+    else:
+        key = f"{model_name}|{input_size}|{dataset_fingerprint(images)}|float16 maps"
+        flat = cached_features(Path(cache_dir) / f"{name}.npz", key, compute)
+    k = model.classifier.in_features if hasattr(model, "classifier") else shape[0]
+    hw = flat.shape[1] // k
+    side = int(round(hw**0.5))
+    return torch.from_numpy(flat.astype(np.float32)).reshape(len(flat), k, side, hw // side)
+
+
+def svm_weight(svm: Pipeline) -> tuple[torch.Tensor, np.ndarray]:
+    """Weight matrix ``(C, K)`` of a fitted (pipeline ending in a) LinearSVC, one row per entry
+    of its ``classes_``, and those classes; a binary SVM gives rows ``[-w, w]``."""
+    svc = svm[-1] if isinstance(svm, Pipeline) else svm
+    if not hasattr(svc, "coef_"):
+        fail("svm", "a fitted linear classifier (coef_)", type(svc).__name__)
+    coef = np.asarray(svc.coef_, dtype=np.float32)
+    if coef.shape[0] == 1:
+        coef = np.concatenate([-coef, coef])
+    return torch.from_numpy(coef), np.asarray(svc.classes_)
+
+
+def linear_cams(
+    maps: torch.Tensor, weight: torch.Tensor, classes: torch.Tensor, size: int | tuple[int, int]
+) -> np.ndarray:
+    """CAMs ``(N, H, W)`` float64 of one class row per image (``classes`` ``(N,)``) of a
+    linear classifier on GAP features: ReLU, bilinear upsampling to ``size`` (an int: square),
+    max-normalised."""
+    cams = class_activation_maps(maps, weight, classes, size, normalize="max", relu=True)
+    return cams[:, 0].double().numpy()
+
+
+def object_scores(cams: np.ndarray, comp: Composite, threshold: float) -> np.ndarray:
+    """Per slot ``(N, M)``: the share of the object's pixels where the CAM is >= ``threshold``
+    (NaN for empty slots). An object overlaps the high-activation region when this is > 0.5."""
+    check_array("cams", cams, ndim=3, layout="(N, S, S)")
+    if cams.shape != comp.slots.shape:
+        fail("cams", f"maps of shape {comp.slots.shape}", cams.shape)
+    high = cams >= threshold
+    m = comp.objects.shape[1]
+    area = np.stack([(comp.slots == j).sum(axis=(1, 2)) for j in range(m)], axis=1)
+    inside = np.stack([((comp.slots == j) & high).sum(axis=(1, 2)) for j in range(m)], axis=1)
+    return np.where(area > 0, inside / np.maximum(area, 1), np.nan)
+
+
+def peak_hits(cams: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """bool ``(N,)``: whether each map's maximum ``(N, S, S)`` lies on the target mask."""
+    check_array("cams", cams, ndim=3, layout="(N, S, S)")
+    flat = cams.reshape(len(cams), -1).argmax(axis=1)
+    return targets.reshape(len(targets), -1)[np.arange(len(cams)), flat]
+
+
+# --- Fig 9: informative objects for scene categories --------------------------------------
+
+# Each scene: objects that distinguish it (often here, rare elsewhere). Every scene also
+# holds the SHARED objects, more often than its own: the most frequent objects of a scene
+# are then not the ones that tell it apart.
+SCENES: dict[str, tuple[str, ...]] = {
+    "savanna": ("zebra", "giraffe", "elephant"),
+    "farm": ("cow", "sheep", "horse"),
+    "home": ("cat", "dog", "digit 3"),
+    "forest": ("bear", "digit 7", "digit 4"),
+}
+SHARED: dict[str, float] = {"bird": 0.7, "digit 1": 0.7}
+DISTINCT_RATE = 0.5
+OTHER_RATE = 0.04
+
+
+def sample_scene_objects(
+    scenes: Sequence[str], per_scene: int, seed: int, split: str, max_objects: int = 4
+) -> tuple[np.ndarray, np.ndarray]:
+    """Objects ``(N, max_objects)`` (-1 padded) and scene labels ``(N,)`` for ``per_scene``
+    images of each scene: shared objects at SHARED rates, the scene's own at DISTINCT_RATE,
+    any other at OTHER_RATE, at most ``max_objects`` (extras dropped at random)."""
+    if not scenes or any(s not in SCENES for s in scenes):
+        fail("scenes", f"names among {', '.join(SCENES)}", repr(scenes))
+    rng = np.random.default_rng([seed, sil.SPLITS.index(split), _STREAM["scene"]])
+    rows, labels = [], []
+    for label, scene in enumerate(scenes):
+        rate = np.full(len(OBJECT_NAMES), OTHER_RATE)
+        for name, r in SHARED.items():
+            rate[OBJECT_NAMES.index(name)] = r
+        for name in SCENES[scene]:
+            rate[OBJECT_NAMES.index(name)] = DISTINCT_RATE
+        present = rng.random((per_scene, len(OBJECT_NAMES))) < rate
+        order = rng.random((per_scene, len(OBJECT_NAMES)))
+        for i in range(per_scene):
+            ids = np.flatnonzero(present[i])
+            ids = ids[np.argsort(order[i, ids])][:max_objects]
+            rows.append(np.pad(ids, (0, max_objects - len(ids)), constant_values=-1))
+            labels.append(label)
+    return np.array(rows, dtype=np.int64), np.array(labels, dtype=np.int64)
+
+
+def informative_objects(
+    comp: Composite, scene: np.ndarray, cams: np.ndarray, scenes: Sequence[str], threshold: float
+) -> pd.DataFrame:
+    """One row per (scene, object): ``frequency`` (share of the scene's images holding it),
+    ``overlap`` (share whose CAM high region, >= ``threshold`` of the max, covers most of
+    one instance of it) and ``distinct`` (whether it distinguishes the scene by construction).
+    ``cams`` ``(N, S, S)``: each image's CAM for its own scene."""
+    over = object_scores(cams, comp, threshold) > 0.5  # (N, M), False for empty slots
+    rows = []
+    for label, name in enumerate(scenes):
+        sel = scene == label
+        for obj, obj_name in enumerate(OBJECT_NAMES):
+            is_obj = comp.objects[sel] == obj
+            rows.append(
+                {
+                    "scene": name,
+                    "object": obj_name,
+                    "frequency": float(is_obj.any(axis=1).mean()),
+                    "overlap": float((is_obj & over[sel]).any(axis=1).mean()),
+                    "distinct": obj_name in SCENES[name],
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def ranked_lists(table: pd.DataFrame, scene: str, top: int) -> pd.DataFrame:
+    """The ``top`` most frequent objects of ``scene`` beside the ``top`` that most often
+    overlap its CAMs' high regions (the two lists of the paper's Fig 9), with their rates."""
+    t = table[table["scene"] == scene]
+    freq = t.sort_values(["frequency", "object"], ascending=[False, True]).head(top)
+    over = t.sort_values(["overlap", "object"], ascending=[False, True]).head(top)
+
+    def entries(t: pd.DataFrame, column: str) -> list[str]:
+        return [f"{o} ({v:.2f})" for o, v in zip(t["object"], t[column], strict=True)]
+
+    return pd.DataFrame(
+        {
+            "most frequent": entries(freq, "frequency"),
+            "most overlapping the CAM": entries(over, "overlap"),
+        },
+        index=pd.RangeIndex(1, len(freq) + 1, name="rank"),
+    )
+
+
+def list_precision(table: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Per scene, the share of its distinguishing objects among its top-n objects ranked by
+    ``by`` ("frequency" or "overlap"), n = the number of distinguishing objects."""
+    rows = []
+    for scene, t in table.groupby("scene", sort=False):
+        n = int(t["distinct"].sum())
+        top = t.sort_values([by, "object"], ascending=[False, True]).head(n)
+        rows.append({"scene": scene, "ranking": by, "precision": float(top["distinct"].mean())})
+    return pd.DataFrame(rows)
+
+
+# --- Fig 10: concepts in weakly labelled images -------------------------------------------
+
+# A concept: its caption phrase, how an image is made to show it, and the objects it names.
+CONCEPTS: dict[str, dict[str, object]] = {
+    "striped animal": {"objects": ("zebra",), "background": None},
+    "digit on grass": {"objects": tuple(f"digit {d}" for d in range(10)), "background": "grass"},
+}
+MENTION_RATE = 0.8  # a present object is named in the caption with this probability
+
+
+def captioned_pool(
+    n: int, concepts: Sequence[str], size: int, seed: int, split: str, plant_rate: float = 0.25
+) -> tuple[Composite, list[str]]:
+    """``n`` composites of 2-5 random objects with generated, weak captions.
+
+    Each concept is planted in an image with probability ``plant_rate`` (its object placed,
+    its background used). Captions name each present object with probability MENTION_RATE
+    (a zebra as "zebra" or "striped animal", digits as "digit") and the ground ("on grass"):
+    so some images that show a concept lack its phrase, as in weakly labelled data.
+    """
+    n = _check_int("n", n)
+    for c in concepts:
+        if c not in CONCEPTS:
+            fail("concepts", f"names among {', '.join(CONCEPTS)}", repr(c))
+    rng = np.random.default_rng([seed, sil.SPLITS.index(split), _STREAM["caption"]])
+    names = _named_bank(size)[0]
+    objects = np.full((n, 5), -1, dtype=np.int64)
+    grounds = list(rng.choice(names, n))
+    for i in range(n):
+        ids = list(rng.choice(len(OBJECT_NAMES), int(rng.integers(2, 6)), replace=False))
+        for c in concepts:
+            if rng.random() < plant_rate:
+                spec = CONCEPTS[c]
+                want = OBJECT_NAMES.index(str(rng.choice(spec["objects"])))
+                if want not in ids:
+                    ids[int(rng.integers(len(ids)))] = want
+                if spec["background"] is not None:
+                    grounds[i] = spec["background"]
+        objects[i, : len(ids)] = ids
+    comp = make_composites(objects, size, seed, split, backgrounds=grounds)
+    captions = []
+    for i in range(n):
+        words = []
+        for obj in objects[i][objects[i] >= 0]:
+            if rng.random() >= MENTION_RATE:
+                continue
+            name = OBJECT_NAMES[obj]
+            if name == "zebra":
+                name = "striped animal" if rng.random() < 0.5 else "zebra"
+            words.append("digit" if name.startswith("digit") else name)
+        animals = sorted(w for w in set(words) if w != "digit")
+        phrase = ", ".join(f"a {w}" for w in animals + (["digit"] if "digit" in words else []))
+        ground = grounds[i].replace("_", " ") if rng.random() < MENTION_RATE else "a photo"
+        captions.append(f"{phrase or 'something'} on {ground}")
+    return comp, captions
+
+
+def mine_concept(
+    pos: np.ndarray,
+    neg: np.ndarray,
+    start: int,
+    rounds: int,
+    per_round: int,
+    seed: int = 0,
+    fit: Callable[..., Pipeline] = fit_linear_svm,
+) -> tuple[Pipeline, pd.DataFrame]:
+    """Hard-negative mining: a linear SVM on positive GAP features ``(P, K)`` against ``start``
+    random negatives of the pool ``neg`` ``(Q, K)``, then ``rounds`` times adds the
+    ``per_round`` highest-scoring unused negatives and retrains. Returns the last SVM and one
+    row per round (negatives used, mean score of the pool's negatives, share of them scored
+    positive)."""
+    check_array("pos", pos, ndim=2, layout="(P, K)")
+    check_array("neg", neg, ndim=2, layout="(Q, K)")
+    start, rounds = _check_int("start", start), _check_int("rounds", rounds, 0)
+    per_round = _check_int("per_round", per_round)
+    if start > len(neg):
+        fail("start", f"at most the {len(neg)} negatives of the pool", start)
+    rng = np.random.default_rng(seed)
+    used = np.zeros(len(neg), dtype=bool)
+    used[rng.choice(len(neg), start, replace=False)] = True
+    history = []
+    for r in range(rounds + 1):
+        x = np.concatenate([pos, neg[used]])
+        y = np.concatenate([np.ones(len(pos), np.int64), np.zeros(int(used.sum()), np.int64)])
+        svm = fit(x, y, seed=seed)
+        scores = svm.decision_function(neg)
+        history.append(
+            {
+                "round": r,
+                "negatives_used": int(used.sum()),
+                "pool_false_positive_rate": float((scores > 0).mean()),
+                "mean_pool_score": float(scores.mean()),
+            }
+        )
+        if r < rounds:
+            order = np.argsort(-scores)
+            fresh = order[~used[order]][:per_round]
+            used[fresh] = True
+    return svm, pd.DataFrame(history)
+
+
+def concept_targets(comp: Composite, concept: str) -> np.ndarray:
+    """bool ``(N, S, S)``: pixels of the objects the ``concept`` names."""
+    out = np.zeros(comp.slots.shape, dtype=bool)
+    for name in CONCEPTS[concept]["objects"]:
+        out |= comp.object_masks(OBJECT_NAMES.index(name))
+    return out
+
+
+def has_phrase(captions: Sequence[str], concept: str) -> np.ndarray:
+    """bool ``(N,)``: captions that hold the concept's phrase (weak labels)."""
+    return np.array([concept in c for c in captions])
