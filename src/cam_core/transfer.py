@@ -74,6 +74,9 @@ __all__ = [
     "feature_sets_table",
     "paper_table5_view",
     "table5_claims",
+    "table5_status",
+    "figure8_rows",
+    "figure8_status",
 ]
 
 # Target sets this project builds from installed packages (cpu and smoke profiles).
@@ -1023,3 +1026,69 @@ def table5_claims(
              for c in ("GAP as good as ave pool", "GAP and ave pool beat fc7")]
         )  # fmt: skip
     return check_claims(tidy, *(by_row[r] for r in need), tolerance=tolerance)
+
+
+def table5_status(
+    tidy: pd.DataFrame, claims: pd.DataFrame, feature_sets: Sequence[FeatureSet], profile: str
+) -> dict[str, object]:
+    """Arguments of ``Experiment.write_status`` for Table 5: "reproduced" at ``full`` scale,
+    else "partial" (other datasets); the value is the mean accuracy of the GAP features of
+    the GAP network (the paper's "gap from GoogLeNet-GAP" row) over the target sets."""
+    gap = [fs.label for fs in feature_sets if fs.paper_row == "gap from GoogLeNet-GAP"]
+    value = None
+    if gap:
+        value = round(float(tidy.loc[tidy["features"] == gap[0], "accuracy"].mean()), 2)
+    holds = claims["holds"].tolist()
+    verdict = "not tested" if "not tested" in holds else "yes" if set(holds) == {"yes"} else "no"
+    return {
+        "status": "reproduced" if profile == "full" else "partial",
+        "reproduced_value": value,
+        "claim_holds": verdict,
+        "notes": "; ".join(f"{c}: {h}" for c, h in zip(claims["claim"], holds, strict=True)),
+    }
+
+
+def figure8_rows(
+    results: Sequence[SvmCamResult], alpha: float = 0.5
+) -> tuple[list[list[np.ndarray]], list[str], list[list[str]]]:
+    """Figure 8's layout for :func:`cam_core.viz.image_grid`: per target set two rows, the
+    shown test images (captioned with their class) and their SVM-CAMs (captioned with the
+    class the map is for, and the IoU where boxes exist); row titles name the target set."""
+    cells, titles, captions = [], [], []
+    for r in results:
+        names = r.target.class_names
+        (images, overlays), _, caps = panel_cells(r.shown, names, alpha)
+        cells += [images, overlays]
+        titles += [f"{r.target.name}\nimage", "SVM-CAM"]
+        captions += [[str(names[c]) for c in r.shown.labels], caps]
+    return cells, titles, captions
+
+
+def figure8_status(summary: pd.DataFrame, profile: str, ratio: float = 1.5) -> dict[str, object]:
+    """Arguments of ``Experiment.write_status`` for Figure 8: the peak-in-box share of the
+    first target set with boxes; the claim holds when on every target set with boxes the
+    peak falls in the box at least ``ratio`` times as often as chance (the box's area)."""
+    if "peak in box (%)" not in summary:
+        return {
+            "status": "partial",
+            "claim_holds": "not tested",
+            "notes": "no target set with boxes",
+        }
+    boxed = summary.dropna(subset=["peak in box (%)"])
+    hits = boxed["peak in box (%)"] >= ratio * boxed["chance: mean box area (%)"]
+    notes = "; ".join(
+        f"{d}: peak in box {p:.1f}% vs chance {c:.1f}%, box IoU>=0.5 {b:.1f}%"
+        for d, p, c, b in zip(
+            boxed.index,
+            boxed["peak in box (%)"],
+            boxed["chance: mean box area (%)"],
+            boxed["box IoU >= 0.5 (%)"],
+            strict=True,
+        )
+    )
+    return {
+        "status": "reproduced" if profile == "full" else "partial",
+        "reproduced_value": float(boxed["peak in box (%)"].iloc[0]),
+        "claim_holds": "yes" if bool(hits.all()) else "no",
+        "notes": notes,
+    }
