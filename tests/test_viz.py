@@ -231,11 +231,28 @@ def test_class_maps_methods_on_a_small_net():
     assert scores["bp"]["coverage"].isna().all() and len(scores["bp"]) == 2
 
 
-def test_claim_holds():
+def test_verdict():
     summary = pd.DataFrame({"maps": ["a", "b", "bp"], "coverage": [0.6, 0.5, 0.4]})
-    holds, note = figures.claim_holds(summary, "coverage", ["a", "b"], ["bp"])
-    assert holds == "yes" and "0.500-0.600" in note
-    assert figures.claim_holds(summary, "coverage", ["b"], ["a"])[0] == "no"
+    v = figures.verdict(summary, "coverage", ["a", "b"], ["bp"])
+    assert v.holds == "yes" and v.value == 0.6 and "0.5 to 0.6" in v.note
+    assert figures.verdict(summary, "coverage", ["b"], ["a"]).holds == "no"
+    with pytest.raises(InputError, match="^summary: expected"):
+        figures.verdict(summary, "coverage", ["c"], ["a"])
+
+
+def test_take_box_masks_and_dataset_scores_in_batches():
+    x, masks, boxes = _two_rectangles()
+    items = [(x[i], i, torch.tensor([list(boxes[i]), [float("nan")] * 4])) for i in range(2)]
+    batch = figures.take(items, [1, 0])
+    assert batch.labels.tolist() == [1, 0] and batch.images.shape == (2, 16, 16, 3)
+    assert [b.tolist() for b in batch.gt_boxes] == [[list(boxes[1])], [list(boxes[0])]]
+    # pixel centres inside (2, 3)-(10, 7): the rectangle's own pixels
+    assert np.array_equal(figures.box_masks(batch.gt_boxes, (16, 16))[0], masks[0])
+    scored = figures.ScoredSet(items, None, ["a", "b"], "two")
+    scores = figures.dataset_scores({"cam": (_channel_camnet(), "cam")}, scored, batch_size=1)
+    assert scores["cam"]["image"].tolist() == [0, 1]
+    assert scores["cam"]["coverage"].tolist() == [1.0, 0.0]
+    assert figures.summarize(scores, percent=True)["coverage"].tolist() == [50.0]
 
 
 def test_crop_box_follows_preprocess_imagenet():
@@ -326,3 +343,29 @@ def test_gray_map_stretch_is_display_only():
     g = viz.gray_map(heat, clip_percentile=50)
     assert g[5, 5, 0] == 255 and g[0, 0, 0] == 255  # 0.1 / median 0.1 = 1
     assert viz.gray_map(heat)[5, 5, 0] == 26
+
+
+def test_figure_bodies_on_the_smoke_recipe(tmp_path):
+    """Figures 5 and 6 end to end on the smoke recipe (tiny nets, 1 epoch, cached in tmp)."""
+    experiments = pytest.importorskip("cam_core.experiments")
+    from cam_core import profiles
+
+    params = profiles.validate_parameters("figure06", profile="smoke", out_dir=str(tmp_path))
+    recipe = experiments.recipe_for(params)
+    splits = experiments.load_splits(recipe, 4)
+    family = figures.first_seed_family(["small-googlenet-gap", "small-alexnet"], recipe, splits)
+    assert [len(v) for v in family.values()] == [1, 1]  # one seed, even for headline nets
+    examples = figures.box_examples(
+        family, recipe, splits, "small-googlenet-gap", "small-alexnet", 3, pairs=2
+    )
+    assert list(examples.summary["maps"]) == ["GoogLeNet-GAP", "Backprop AlexNet"]
+    assert examples.summary["images"].tolist() == [4, 4]
+    assert examples.verdict.holds in ("yes", "no")
+    assert len(examples.boxes_figure.axes) == 3 and len(examples.pair_figure.axes) == 6
+    comparison = figures.map_comparison(
+        family, recipe, ["small-googlenet-gap"], ["small-alexnet"], 2, 4
+    )
+    assert comparison.summary["images"].tolist() == [4, 4]
+    assert comparison.scored.masks.shape == (4, recipe.image_size, recipe.image_size)
+    assert len(comparison.figure.axes) == 2 * 3
+    assert 0 <= comparison.verdict.value <= 100

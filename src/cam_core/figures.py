@@ -23,12 +23,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from matplotlib.figure import Figure
 from torch import nn
+from torch.utils.data import Dataset
 
 from cam_core import viz
 from cam_core.boxes import boxes_from_maps
 from cam_core.cam import cams_for_topk, class_activation_maps, postprocess_maps
-from cam_core.data import IMAGENET_MEAN, IMAGENET_STD, load_photo
+from cam_core.data import (
+    IMAGENET_MEAN,
+    IMAGENET_STD,
+    SilhouetteDataset,
+    load_photo,
+    make_silhouettes,
+)
 from cam_core.metrics import iou, iou_elementwise
 from cam_core.models import preprocess_imagenet
 from cam_core.paper import repo_root
@@ -52,9 +60,25 @@ __all__ = [
     "PhotoPanel",
     "photo_panel",
     "topk_panel",
+    "photo_box_figure",
     "annotated_boxes",
     "photo_box_scores",
-    "claim_holds",
+    "tidy_scores",
+    "Verdict",
+    "verdict",
+    "box_summary",
+    "first_seed_family",
+    "benchmark_entries",
+    "ScoredSet",
+    "scored_set",
+    "Batch",
+    "take",
+    "box_masks",
+    "dataset_scores",
+    "MapComparison",
+    "map_comparison",
+    "BoxExamples",
+    "box_examples",
 ]
 
 METHODS = ("cam", "backprop", "gradcam")
@@ -195,7 +219,7 @@ def localization_scores(
     rows = []
     for lo in range(0, n, batch_size):
         sl = slice(lo, lo + batch_size)
-        maps = class_maps(model, images[sl], classes[sl].long(), method, normalize).numpy()
+        maps = class_maps(model, images[sl], classes[sl].long(), method, normalize).cpu().numpy()
         boxes = boxes_from_maps(maps, threshold)
         on = maps >= threshold
         for j, box in enumerate(boxes):
@@ -222,10 +246,12 @@ def localization_scores(
     return table
 
 
-def summarize(scores: Mapping[str, pd.DataFrame], iou_threshold: float = 0.5) -> pd.DataFrame:
+def summarize(
+    scores: Mapping[str, pd.DataFrame], iou_threshold: float = 0.5, percent: bool = False
+) -> pd.DataFrame:
     """One row per entry of ``scores`` (name -> :func:`localization_scores` table): images,
     top-1 accuracy, mean IoU, box accuracy (IoU >= ``iou_threshold``), mean coverage and
-    on-object share; fractions in [0, 1]."""
+    on-object share; fractions in [0, 1] (``percent``: in %, rounded to 0.1)."""
     if not isinstance(scores, Mapping) or not scores:
         fail("scores", "a non-empty mapping name -> per-image table", type(scores).__name__)
     rows = []
@@ -241,7 +267,84 @@ def summarize(scores: Mapping[str, pd.DataFrame], iou_threshold: float = 0.5) ->
                 "on_object": float(t["on_object"].mean()),
             }
         )
-    return pd.DataFrame(rows)
+    return _percent(pd.DataFrame(rows)) if percent else pd.DataFrame(rows)
+
+
+def tidy_scores(scores: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """The per-image tables of ``scores`` (name -> table) stacked, with a ``maps`` column."""
+    if not isinstance(scores, Mapping) or not scores:
+        fail("scores", "a non-empty mapping name -> per-image table", type(scores).__name__)
+    columns = ["maps", *next(iter(scores.values())).columns]
+    return pd.concat([t.assign(maps=name) for name, t in scores.items()], ignore_index=True)[
+        columns
+    ]
+
+
+def _percent(table: pd.DataFrame) -> pd.DataFrame:
+    out = table.copy()
+    for column in out.columns:
+        if column not in ("maps", "images"):
+            out[column] = (100.0 * out[column]).round(1)
+    return out
+
+
+def box_summary(evaluations: Mapping[str, object], percent: bool = False) -> pd.DataFrame:
+    """One row per :class:`cam_core.localization.LocalizationResult` (name -> result): images,
+    top-1 accuracy, mean IoU and box accuracy (IoU >= 0.5) of the true class's box
+    (GT-known), and top-1 localization error; fractions (``percent``: in %)."""
+    if not isinstance(evaluations, Mapping) or not evaluations:
+        fail("evaluations", "a non-empty mapping name -> LocalizationResult", type(evaluations))
+    rows = []
+    for name, result in evaluations.items():
+        if not hasattr(result, "gt_known_iou") or not hasattr(result, "summary"):
+            fail(f"evaluations[{name!r}]", "a LocalizationResult", type(result).__name__)
+        rows.append(
+            {
+                "maps": name,
+                "images": len(result.gt_known_iou),
+                "top1_accuracy": 1.0 - result.summary["cls_top1_error"],
+                "mean_iou": float(np.mean(result.gt_known_iou)),
+                "box_accuracy": result.summary["gt_known_loc"],
+                "loc_top1_error": result.summary["loc_top1_error"],
+            }
+        )
+    return _percent(pd.DataFrame(rows)) if percent else pd.DataFrame(rows)
+
+
+def first_seed_family(
+    names: Sequence[str], recipe: object, splits: object | None = None
+) -> dict[str, list[object]]:
+    """:func:`cam_core.experiments.train_family` for the first training seed of each network
+    only (the figures show one model per network). A member's cache key does not depend on
+    how many seeds the recipe asks for, so this loads the same models Tables 1-3 train."""
+    import dataclasses
+
+    from cam_core import experiments
+
+    return experiments.train_family(names, dataclasses.replace(recipe, seeds=1), splits)
+
+
+def benchmark_entries(
+    family: Mapping[str, Sequence[object]],
+    networks: Sequence[str],
+    baseline_networks: Sequence[str],
+) -> dict[str, tuple[nn.Module, str]]:
+    """Display name -> (model, method) for the figures: the CAM of each of ``networks`` and
+    backprop saliency of each of ``baseline_networks``, from
+    :func:`cam_core.experiments.train_family`'s output (its first seed), named by the paper
+    network each stands for ("GoogLeNet-GAP", "Backprop AlexNet")."""
+    from cam_core.experiments import paper_name
+
+    out: dict[str, tuple[nn.Module, str]] = {}
+    for names, method, prefix in (
+        (networks, "cam", ""),
+        (baseline_networks, "backprop", "Backprop "),
+    ):
+        for name in names:
+            if name not in family or not family[name]:
+                fail("family", f"trained members of {name!r}", sorted(family))
+            out[prefix + paper_name(name)] = (family[name][0].model, method)
+    return out
 
 
 def to_model_input(
@@ -321,7 +424,7 @@ def maps_for(
     """:func:`class_maps` of several (model, method) pairs: name -> maps ``(N, H, W)``."""
     entries = _check_entries(entries)
     return {
-        name: class_maps(model, images, classes, method, normalize).numpy()
+        name: class_maps(model, images, classes, method, normalize).cpu().numpy()
         for name, (model, method) in entries.items()
     }
 
@@ -414,6 +517,28 @@ def topk_panel(
     return crops[0], cams[0].numpy(), [categories[int(c)] for c in top[0]], probs.numpy()
 
 
+def photo_box_figure(
+    panel: PhotoPanel, annotations: pd.DataFrame, title: str | None = None
+) -> tuple[Figure, pd.DataFrame]:
+    """Each photo's maps with their boxes (red) and the hand-drawn box (green), IoU under
+    each; returns the figure and :func:`photo_box_scores`."""
+    scores = photo_box_scores(panel, annotations)
+    figure = viz.map_grid(
+        panel.crops,
+        panel.columns(),
+        styles={METHOD_TITLES["backprop"]: "gray"},
+        gt_boxes=annotated_boxes(annotations, panel.names),
+        pred_boxes={METHOD_TITLES[m]: b for m, b in panel.boxes.items()},
+        captions={
+            METHOD_TITLES[m]: [f"IoU {v:.2f}" for v in scores[f"iou_{m}"]] for m in panel.boxes
+        },
+        row_titles=panel.row_titles(),
+        image_title=None,
+        title=title,
+    )
+    return figure, scores
+
+
 def annotated_boxes(annotations: pd.DataFrame, names: Sequence[str]) -> np.ndarray:
     """The hand-drawn crop boxes ``(N, 4)`` of photos ``names`` from :func:`photo_boxes`."""
     out = []
@@ -438,21 +563,262 @@ def photo_box_scores(panel: PhotoPanel, annotations: pd.DataFrame) -> pd.DataFra
     return table
 
 
-def claim_holds(
+@dataclass
+class Verdict:
+    """A claim checked on a summary table: ``holds`` ("yes"/"no"), the headline ``value``
+    (the first CAM row's, in the table's units) and a one-line ``note`` with the numbers."""
+
+    holds: str
+    value: float
+    note: str
+
+    def statement(self, claim: str) -> str:
+        """``"<claim>: holds (<note>)"`` or ``"... does not hold (...)"``."""
+        return f"{claim}: {'holds' if self.holds == 'yes' else 'does not hold'} ({self.note})"
+
+
+def verdict(
     summary: pd.DataFrame, column: str, cam_rows: Sequence[str], baseline_rows: Sequence[str]
-) -> tuple[str, str]:
-    """``("yes", note)`` when every CAM row's ``column`` in ``summary`` (a :func:`summarize`
-    table) exceeds every baseline row's, else ``("no", note)``; the note gives the numbers."""
+) -> Verdict:
+    """ "yes" when every CAM row's ``column`` in ``summary`` (a :func:`summarize` or
+    :func:`box_summary` table) exceeds every baseline row's, else "no"."""
     table = summary.set_index("maps")
     for name in (*cam_rows, *baseline_rows):
         if name not in table.index:
             fail("summary", f"a row for {name!r}", sorted(table.index))
     if column not in table.columns:
         fail("column", f"one of {list(table.columns)}", repr(column))
+    if not cam_rows or not baseline_rows:
+        fail("cam_rows", "at least one CAM row and one baseline row", "none")
     cams, bases = table.loc[list(cam_rows), column], table.loc[list(baseline_rows), column]
     holds = bool(cams.min() > bases.max())
     note = (
-        f"{column}: CAM {cams.min():.3f}-{cams.max():.3f} ({len(cams)} nets) vs "
-        f"backprop {bases.min():.3f}-{bases.max():.3f} ({len(bases)} nets)"
+        f"{column}: CAM {cams.min():.3g} to {cams.max():.3g} ({len(cams)} nets) vs "
+        f"backprop {bases.min():.3g} to {bases.max():.3g} ({len(bases)} nets)"
     )
-    return ("yes" if holds else "no"), note
+    return Verdict("yes" if holds else "no", float(cams.iloc[0]), note)
+
+
+# --------------------------------------------------------------------------- benchmark sets
+
+
+@dataclass
+class ScoredSet:
+    """Held-out images for the figures: a dataset of ``(image, label, boxes[, box_labels])``
+    items, the objects' masks bool ``(N, H, W)`` (None: the ground-truth boxes stand in),
+    class names and a one-line description."""
+
+    dataset: Dataset
+    masks: np.ndarray | None
+    class_names: list[str]
+    name: str
+
+
+def scored_set(recipe: object, eval_images: int) -> ScoredSet:
+    """The test images a figure scores for a :class:`cam_core.experiments.Recipe`: at
+    smoke/cpu scale the cluttered-silhouettes test split at the recipe's image size with exact
+    object masks (the same images as :func:`cam_core.experiments.load_splits`); at full scale
+    ILSVRC val, whose objects have boxes only. ``eval_images``: how many (0 = the recipe's)."""
+    from cam_core import experiments
+
+    if isinstance(eval_images, bool) or not isinstance(eval_images, int) or eval_images < 0:
+        fail("eval_images", "an int >= 0 (0: all)", repr(eval_images))
+    if recipe.full:
+        splits = experiments.load_splits(recipe, eval_images)
+        return ScoredSet(splits.test, None, splits.class_names, splits.test_name)
+    n = eval_images or recipe.val_images
+    test = make_silhouettes("test", n, recipe.image_size, return_masks=True)
+    name = f"cluttered-silhouettes test split ({n} images, {recipe.image_size} px)"
+    return ScoredSet(SilhouetteDataset(test), test.masks, list(test.class_names), name)
+
+
+@dataclass
+class Batch:
+    """Items of a dataset, stacked: model input ``x`` ``(N, 3, H, W)``, the pictures uint8
+    ``(N, H, W, 3)``, ``labels`` ``(N,)`` and ground-truth boxes, a list of ``(G_i, 4)``."""
+
+    x: torch.Tensor
+    images: np.ndarray
+    labels: torch.Tensor
+    gt_boxes: list[np.ndarray]
+
+
+def take(dataset: Dataset, indices: Sequence[int]) -> Batch:
+    """Stack ``dataset[i]`` for ``indices``; items ``(image, label, boxes (4,) or (G, 4)[,
+    box_labels (G,)])`` with images normalised by the ImageNet mean/std. Padding rows (NaN
+    boxes or box label -1) are dropped."""
+    indices = list(indices)
+    if not indices:
+        fail("indices", "at least one item index", "none")
+    items = [dataset[i] for i in indices]
+    x = torch.stack([torch.as_tensor(it[0]) for it in items]).float()
+    labels = torch.tensor([int(it[1]) for it in items], dtype=torch.int64)
+    gts = []
+    for it in items:
+        b = np.asarray(torch.as_tensor(it[2], dtype=torch.float64)).reshape(-1, 4)
+        keep = ~np.isnan(b).any(axis=1)
+        if len(it) > 3:
+            keep &= np.asarray(torch.as_tensor(it[3])).reshape(-1) >= 0
+        gts.append(b[keep])
+    images = np.stack([viz.to_uint8_image(xi, IMAGENET_MEAN, IMAGENET_STD) for xi in x])
+    return Batch(x, images, labels, gts)
+
+
+def box_masks(gt_boxes: Sequence[np.ndarray], shape: tuple[int, int]) -> np.ndarray:
+    """Masks bool ``(N, H, W)``: the union of each image's boxes ``(G_i, 4)`` (pixels whose
+    centre lies inside), a stand-in for object masks where a dataset has only boxes."""
+    h, w = shape
+    ys, xs = np.arange(h)[:, None] + 0.5, np.arange(w)[None, :] + 0.5
+    out = np.zeros((len(gt_boxes), h, w), bool)
+    for i, boxes in enumerate(gt_boxes):
+        for x0, y0, x1, y1 in check_boxes(f"gt_boxes[{i}]", boxes).reshape(-1, 4):
+            out[i] |= (xs >= x0) & (xs < x1) & (ys >= y0) & (ys < y1)
+    return out
+
+
+def dataset_scores(
+    entries: Mapping[str, tuple[nn.Module, str]],
+    scored: ScoredSet,
+    batch_size: int = 100,
+    **options: object,
+) -> dict[str, pd.DataFrame]:
+    """:func:`scores_for` over a whole :class:`ScoredSet`, ``batch_size`` items at a time
+    (memory stays bounded at any scale); masks from the set, or from the ground-truth boxes
+    when it has none. ``options`` go to :func:`localization_scores`."""
+    entries = _check_entries(entries)
+    n = len(scored.dataset)
+    parts: dict[str, list[pd.DataFrame]] = {name: [] for name in entries}
+    for lo in range(0, n, batch_size):
+        batch = take(scored.dataset, range(lo, min(lo + batch_size, n)))
+        if scored.masks is not None:
+            masks = scored.masks[lo : lo + len(batch.labels)]
+        else:
+            masks = box_masks(batch.gt_boxes, tuple(batch.x.shape[-2:]))
+        for name, (model, method) in entries.items():
+            device = next(model.parameters()).device
+            t = localization_scores(
+                model, method, batch.x.to(device), batch.labels.to(device), batch.gt_boxes,
+                masks, batch_size=batch_size, **options,
+            )  # fmt: skip
+            parts[name].append(t.assign(image=t["image"] + lo))
+    return {name: pd.concat(p, ignore_index=True) for name, p in parts.items()}
+
+
+# --------------------------------------------------------------------------- figure bodies
+
+
+@dataclass
+class MapComparison:
+    """Figure 5 on held-out images: the shown grid, per-image scores of every map
+    (name -> table), their summary in percent and the claim's :class:`Verdict` (coverage)."""
+
+    figure: Figure
+    scored: ScoredSet
+    scores: dict[str, pd.DataFrame]
+    summary: pd.DataFrame
+    verdict: Verdict
+
+
+def map_comparison(
+    family: Mapping[str, Sequence[object]],
+    recipe: object,
+    networks: Sequence[str],
+    baseline_networks: Sequence[str],
+    num_images: int,
+    eval_images: int,
+    threshold: float = 0.2,
+    normalize: str = "max",
+) -> MapComparison:
+    """CAMs of ``networks`` beside backprop saliency of ``baseline_networks`` (trained
+    ``family``) on ``num_images`` held-out images, all maps scored on ``eval_images`` (see
+    :func:`scored_set`); the claim holds when every CAM covers more of the objects."""
+    entries = benchmark_entries(family, networks, baseline_networks)
+    scored = scored_set(recipe, eval_images)
+    shown = take(scored.dataset, range(min(num_images, len(scored.dataset))))
+    figure = viz.map_grid(
+        shown.images,
+        maps_for(entries, shown.x, shown.labels, normalize),
+        styles={name: "gray" for name, (_, method) in entries.items() if method == "backprop"},
+        row_titles=[scored.class_names[int(c)] for c in shown.labels],
+        title=f"CAMs of the true class, and backprop saliency: {scored.name}",
+        cell_inches=1.5,
+    )
+    scores = dataset_scores(entries, scored, threshold=threshold, normalize=normalize)
+    summary = summarize(scores, percent=True)
+    cam_rows = [name for name, (_, method) in entries.items() if method == "cam"]
+    base_rows = [name for name, (_, method) in entries.items() if method == "backprop"]
+    return MapComparison(
+        figure, scored, scores, summary, verdict(summary, "coverage", cam_rows, base_rows)
+    )
+
+
+@dataclass
+class BoxExamples:
+    """Figure 6 on held-out images: (a) CAM boxes, (b) CAM beside backprop boxes, the two
+    evaluations (Table 2's, cached), their summary in percent and the :class:`Verdict`."""
+
+    boxes_figure: Figure
+    pair_figure: Figure
+    evaluations: dict[str, object]
+    summary: pd.DataFrame
+    verdict: Verdict
+    test_name: str
+
+
+def box_examples(
+    family: Mapping[str, Sequence[object]],
+    recipe: object,
+    splits: object,
+    network: str,
+    baseline_network: str,
+    num_images: int,
+    threshold: float = 0.2,
+    pairs: int = 4,
+) -> BoxExamples:
+    """Boxes from the true class's map (GT-known) of ``network``'s CAM and of backprop
+    saliency on ``baseline_network``, scored on the recipe's test split by
+    :func:`cam_core.experiments.localize` (cached with Tables 2-3), ``num_images`` shown in
+    (a) and the first ``pairs`` of them in (b)."""
+    from cam_core import experiments
+
+    entries = benchmark_entries(family, [network], [baseline_network])
+    cam_name, base_name = list(entries)
+    evaluations = {
+        cam_name: experiments.localize(family[network][0], splits, recipe, "cam", threshold),
+        base_name: experiments.localize(
+            family[baseline_network][0], splits, recipe, "backprop", threshold
+        ),
+    }
+    n = min(num_images, len(splits.test))
+    shown = take(splits.test, range(n))
+    maps = maps_for(entries, shown.x, shown.labels)
+    names = [splits.class_names[int(c)] for c in shown.labels]
+    cam_eval = evaluations[cam_name]
+    guesses = [splits.class_names[int(c)] for c in cam_eval.top_classes[:n, 0]]
+    boxes_figure = viz.box_grid(
+        shown.images,
+        cam_eval.gt_known_boxes[:n],
+        gt_boxes=shown.gt_boxes,
+        maps=maps[cam_name],
+        captions=[
+            f"{t} (guess: {g})\nIoU {v:.2f}"
+            for t, g, v in zip(names, guesses, cam_eval.gt_known_iou[:n], strict=True)
+        ],
+        title=f"(a) {cam_name}: ground truth green, CAM box red",
+    )
+    k = min(n, pairs)
+    pair_figure = viz.map_grid(
+        shown.images[:k],
+        {name: m[:k] for name, m in maps.items()},
+        styles={base_name: "gray"},
+        gt_boxes=shown.gt_boxes[:k],
+        pred_boxes={name: e.gt_known_boxes[:k] for name, e in evaluations.items()},
+        captions={
+            name: [f"IoU {v:.2f}" for v in e.gt_known_iou[:k]] for name, e in evaluations.items()
+        },
+        row_titles=names[:k],
+        title="(b) CAM box vs backprop box",
+    )
+    summary = box_summary(evaluations, percent=True)
+    claim = verdict(summary, "mean_iou", [cam_name], [base_name])
+    return BoxExamples(boxes_figure, pair_figure, evaluations, summary, claim, splits.test_name)

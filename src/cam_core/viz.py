@@ -152,8 +152,9 @@ def gray_map(heat: np.ndarray | torch.Tensor, clip_percentile: float | None = No
 
 
 def default_line_width(shape: Sequence[int]) -> int:
-    """Box line width in pixels for an image of ``shape`` ``(H, W, ...)``: ~1/75 of its side."""
-    return max(1, int(round(min(shape[0], shape[1]) / 75)))
+    """Box line width in pixels for an image of ``shape`` ``(H, W, ...)``: ~1/56 of its side
+    (2 px at 112 px, 4 px at 224 px)."""
+    return max(1, int(round(min(shape[0], shape[1]) / 56)))
 
 
 def _check_color(color: object) -> np.ndarray:
@@ -266,7 +267,11 @@ def image_grid(
     left = 0.0 if rows is None else 0.3 + text_h * max(t.count("\n") + 1 for t in rows)
     cell_h = cell_inches + lines_cap * text_h + 0.08
     top = lines_col * text_h + (0.45 if title else 0.08)
-    width, height = left + ncols * (cell_inches + 0.08) + 0.04, top + nrows * cell_h + 0.04
+    grid_w = left + ncols * (cell_inches + 0.08) + 0.04
+    # a long title widens the figure (about 0.55 em per character); the grid stays centred
+    title_w = 0.0 if not title else 0.55 * (fontsize + 2) / 72 * max(map(len, title.split("\n")))
+    width, height = max(grid_w, title_w + 0.2), top + nrows * cell_h + 0.04
+    left += (width - grid_w) / 2
     fig = Figure(figsize=(width, height), dpi=dpi)
     FigureCanvasAgg(fig)
     for r, row in enumerate(cells):
@@ -294,6 +299,19 @@ def image_grid(
     return fig
 
 
+def _per_image_boxes(name: str, boxes: object, n: int) -> list[np.ndarray]:
+    """Boxes of ``n`` images as a list of ``(G_i, 4)``: from ``(N, 4)``, ``(N, G, 4)`` or a
+    list of per-image ``(G_i, 4)`` / ``(4,)`` arrays."""
+    if isinstance(boxes, np.ndarray | torch.Tensor):
+        arr = check_boxes(name, boxes)
+        if arr.ndim not in (2, 3) or len(arr) != n:
+            fail(name, f"boxes of {n} images, (N, 4) or (N, G, 4)", f"shape {arr.shape}")
+        return [a.reshape(-1, 4) for a in arr]
+    if not isinstance(boxes, Sequence) or len(boxes) != n:
+        fail(name, f"boxes of {n} images", type(boxes).__name__)
+    return [check_boxes(f"{name}[{i}]", b).reshape(-1, 4) for i, b in enumerate(boxes)]
+
+
 STYLES = ("overlay", "gray")
 
 
@@ -301,7 +319,7 @@ def map_grid(
     images: np.ndarray,
     columns: Mapping[str, np.ndarray | torch.Tensor],
     styles: Mapping[str, str] | None = None,
-    gt_boxes: np.ndarray | None = None,
+    gt_boxes: np.ndarray | Sequence[np.ndarray] | None = None,
     pred_boxes: Mapping[str, np.ndarray] | None = None,
     captions: Mapping[str, Sequence[str]] | None = None,
     row_titles: Sequence[str] | None = None,
@@ -314,9 +332,10 @@ def map_grid(
     """One row per image: the image (unless ``image_title`` is None), then one column per
     entry of ``columns`` (title -> maps ``(N, H, W)`` in [0, 1]), each an ``"overlay"`` (jet
     on the image, the default) or ``"gray"`` map (``styles``). Optional green ground-truth
-    boxes ``(N, 4)`` on every map column, red ``pred_boxes`` (title -> ``(N, 4)``) and
-    ``captions`` (title -> N strings) per column. ``images``: uint8 ``(N, H, W, 3)``. Grey
-    maps are shown stretched to their ``gray_percentile`` (see :func:`gray_map`)."""
+    boxes (``(N, 4)`` or a list of ``(G_i, 4)``) on every map column, red ``pred_boxes``
+    (title -> ``(N, 4)``) and ``captions`` (title -> N strings) per column. ``images``: uint8
+    ``(N, H, W, 3)``. Grey maps are shown stretched to their ``gray_percentile`` (see
+    :func:`gray_map`)."""
     check_array("images", images, ndim=4, layout="(N, H, W, 3)")
     imgs = _numpy(images)
     if imgs.dtype != np.uint8 or imgs.shape[3] != 3:
@@ -333,7 +352,7 @@ def map_grid(
             fail(name, "keys among the column titles", sorted(extra))
     if any(v not in STYLES for v in styles.values()):
         fail("styles", f"values among {STYLES}", sorted(set(styles.values())))
-    gt = None if gt_boxes is None else check_boxes("gt_boxes", gt_boxes).reshape(n, -1, 4)
+    gt = None if gt_boxes is None else _per_image_boxes("gt_boxes", gt_boxes, n)
     maps = {}
     for key, value in columns.items():
         check_array(f"columns[{key!r}]", value, ndim=3, layout="(N, H, W)")
@@ -341,7 +360,7 @@ def map_grid(
             fail(f"columns[{key!r}]", f"maps of shape {imgs.shape[:3]}", tuple(value.shape))
         maps[key] = _numpy(value)
     for key, boxes in pred_boxes.items():
-        pred_boxes[key] = check_boxes(f"pred_boxes[{key!r}]", boxes).reshape(n, -1, 4)
+        pred_boxes[key] = _per_image_boxes(f"pred_boxes[{key!r}]", boxes, n)
     for key, texts in captions.items():
         if len(texts) != n:
             fail(f"captions[{key!r}]", f"{n} strings", len(texts))
@@ -376,20 +395,30 @@ def map_grid(
 
 def box_grid(
     images: np.ndarray,
-    pred_boxes: np.ndarray,
-    gt_boxes: np.ndarray | None = None,
+    pred_boxes: np.ndarray | Sequence[np.ndarray],
+    gt_boxes: np.ndarray | Sequence[np.ndarray] | None = None,
     captions: Sequence[str] | None = None,
+    maps: np.ndarray | torch.Tensor | None = None,
     ncols: int = 4,
+    alpha: float = 0.5,
     title: str | None = None,
     cell_inches: float = 1.9,
 ) -> Figure:
     """Images uint8 ``(N, H, W, 3)`` in rows of ``ncols``, each with its ground-truth boxes
-    ``(N, 4)`` in green and predicted boxes ``(N, 4)`` in red, and a caption under it."""
+    (``(N, 4)``, or a list of ``(G_i, 4)``) in green and predicted boxes in red, and a
+    caption under it;
+    with ``maps`` ``(N, H, W)`` in [0, 1], over the maps' jet overlays."""
     check_array("images", images, ndim=4, layout="(N, H, W, 3)")
     imgs = _numpy(images)
     n = len(imgs)
-    pred = check_boxes("pred_boxes", pred_boxes).reshape(n, -1, 4)
-    gt = None if gt_boxes is None else check_boxes("gt_boxes", gt_boxes).reshape(n, -1, 4)
+    if maps is not None:
+        check_array("maps", maps, ndim=3, layout="(N, H, W)")
+        if tuple(maps.shape) != imgs.shape[:3]:
+            fail("maps", f"maps of shape {imgs.shape[:3]}", tuple(maps.shape))
+        m = _numpy(maps)
+        imgs = np.stack([overlay(imgs[i], m[i], alpha) for i in range(n)])
+    pred = _per_image_boxes("pred_boxes", pred_boxes, n)
+    gt = None if gt_boxes is None else _per_image_boxes("gt_boxes", gt_boxes, n)
     if isinstance(ncols, bool) or not isinstance(ncols, int) or ncols < 1:
         fail("ncols", "a positive int", repr(ncols))
     if captions is not None and len(captions) != n:
