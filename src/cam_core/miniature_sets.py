@@ -9,6 +9,7 @@ returns what it wrote, so tests know the answers.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,13 @@ from PIL import Image
 
 from cam_core.validate import fail
 
-__all__ = ["MiniatureCub", "make_miniature_cub", "colour_of"]
+__all__ = [
+    "MiniatureCub",
+    "make_miniature_cub",
+    "colour_of",
+    "MiniatureScene",
+    "make_miniature_scene",
+]
 
 
 def colour_of(c: int) -> np.ndarray:
@@ -100,3 +107,158 @@ def make_miniature_cub(
         np.array(sizes, dtype=np.int64),
         names,
     )
+
+
+# --------------------------------------------------------------------------- Table 5 sets
+
+
+@dataclass(frozen=True)
+class MiniatureScene:
+    """What :func:`make_miniature_scene` wrote: ``data_root`` to pass to the reader, the
+    class names in the reader's order, and per image (relative to the reader's image folder)
+    its label; ``train``/``test``: the published lists where the dataset has them (first
+    partition for SUN397), else None; ``attributes`` (SUN Attribute only) ``(N, A)`` bool in
+    ``files`` order."""
+
+    data_root: Path
+    class_names: tuple[str, ...]
+    files: tuple[str, ...]
+    labels: np.ndarray
+    train: tuple[str, ...] | None = None
+    test: tuple[str, ...] | None = None
+    attributes: np.ndarray | None = None
+
+
+def _scene_image(rng: np.random.Generator, c: int) -> np.ndarray:
+    h, w = (int(v) for v in rng.integers(24, 40, 2))
+    image = (rng.integers(0, 256, (h, w, 3)) // 4).astype(np.uint8)
+    image[h // 4 : h - h // 4, w // 4 : w - w // 4] = colour_of(c)
+    return image
+
+
+def _write_class_images(
+    rng: np.random.Generator, folder: Path, names: Sequence[str], per_class: int, pattern: str
+) -> tuple[list[str], list[int]]:
+    files, labels = [], []
+    for c, name in enumerate(names):
+        for k in range(per_class):
+            rel = pattern.format(cls=name, k=k + 1, c=c)
+            _jpeg(folder / rel, _scene_image(rng, c))
+            files.append(rel)
+            labels.append(c)
+    return files, labels
+
+
+def make_miniature_scene(
+    name: str, root: str | Path, per_class: int = 4, seed: int = 0
+) -> MiniatureScene:
+    """A miniature tree of Table 5 dataset ``name`` (see :mod:`cam_core.scene_datasets`)
+    under ``root`` (the ``data_root``): 3 classes (15 for scene15, 8 for event8) of
+    ``per_class`` images, in the dataset's own layout and list files."""
+    root = Path(root)
+    rng = np.random.default_rng(seed)
+    if name == "sun397":
+        classes = ("/a/abbey", "/b/bakery/shop", "/c/cabin/outdoor")
+        base = root / "SUN397"
+        files, labels = _write_class_images(
+            rng, base, [c.lstrip("/") for c in classes], per_class, "{cls}/sun_{c}aa{k:03d}.jpg"
+        )
+        (base / "ClassName.txt").write_text("".join(c + "\n" for c in classes))
+        parts = root / "Partitions"
+        parts.mkdir(parents=True, exist_ok=True)
+        half = per_class // 2
+        first = None
+        for p in (1, 2):
+            order = rng.permutation(per_class)
+            train = [files[c * per_class + i] for c in range(3) for i in order[:half]]
+            test = [files[c * per_class + i] for c in range(3) for i in order[half:]]
+            (parts / f"Training_{p:02d}.txt").write_text("".join(f"/{f}\n" for f in train))
+            (parts / f"Testing_{p:02d}.txt").write_text("".join(f"/{f}\n" for f in test))
+            first = first or (tuple(train), tuple(test))
+        return MiniatureScene(
+            root, tuple(c.lstrip("/") for c in classes), tuple(files), np.array(labels),
+            first[0], first[1],
+        )  # fmt: skip
+    if name == "mit-indoor67":
+        classes = ("airport_inside", "bakery", "bar")
+        base = root / "indoor67"
+        files, labels = _write_class_images(
+            rng, base / "Images", classes, per_class, "{cls}/{cls}_{k:04d}.jpg"
+        )
+        train = [f for i, f in enumerate(files) if i % per_class != per_class - 1]
+        test = [f for i, f in enumerate(files) if i % per_class == per_class - 1]
+        (base / "TrainImages.txt").write_text("".join(f + "\n" for f in train))
+        (base / "TestImages.txt").write_text("".join(f + "\n" for f in test))
+        return MiniatureScene(
+            root, classes, tuple(files), np.array(labels), tuple(train), tuple(test)
+        )
+    if name in ("scene15", "event8"):
+        classes = (
+            tuple(f"class{c:02d}" for c in range(15))
+            if name == "scene15"
+            else ("RockClimbing", "Rowing", "badminton", "bocce", "croquet", "polo",
+                  "sailing", "snowboarding")
+        )  # fmt: skip
+        folder = root / "scene15" if name == "scene15" else root / "event8" / "event_img"
+        files, labels = _write_class_images(rng, folder, classes, per_class, "{cls}/img{k}.jpg")
+        return MiniatureScene(root, tuple(sorted(classes)), tuple(files), np.array(labels))
+    if name == "caltech101":
+        classes = ("accordion", "airplanes", "anchor")
+        folder = root / "caltech101" / "101_ObjectCategories"
+        files, labels = _write_class_images(
+            rng, folder, classes, per_class, "{cls}/image_{k:04d}.jpg"
+        )
+        _write_class_images(rng, folder, ["BACKGROUND_Google"], 2, "{cls}/image_{k:04d}.jpg")
+        return MiniatureScene(root, classes, tuple(files), np.array(labels))
+    if name == "caltech256":
+        classes = ("001.ak47", "002.american-flag", "003.backpack")
+        folder = root / "caltech256" / "256_ObjectCategories"
+        pattern = "{cls}/" + "{c:03d}_{k:04d}.jpg"
+        files, labels = _write_class_images(rng, folder, classes, per_class, pattern)
+        _write_class_images(rng, folder, ["257.clutter"], 2, "{cls}/257_{k:04d}.jpg")
+        return MiniatureScene(root, classes, tuple(files), np.array(labels))
+    if name == "action40":
+        classes = ("applauding", "blowing_bubbles", "brushing_teeth")
+        base = root / "Stanford40"
+        files, labels = _write_class_images(
+            rng, base / "JPEGImages", classes, per_class, "{cls}_{k:03d}.jpg"
+        )
+        splits = base / "ImageSplits"
+        splits.mkdir(parents=True, exist_ok=True)
+        lines = ["action_name\tnumber_of_images\n"] + [f"{c}\t{per_class}\n" for c in classes]
+        (splits / "actions.txt").write_text("".join(lines))
+        train, test = [], []
+        for c, action in enumerate(classes):
+            mine = files[c * per_class : (c + 1) * per_class]
+            half = per_class // 2
+            (splits / f"{action}_train.txt").write_text("".join(f + "\n" for f in mine[:half]))
+            (splits / f"{action}_test.txt").write_text("".join(f + "\n" for f in mine[half:]))
+            train += mine[:half]
+            test += mine[half:]
+        return MiniatureScene(
+            root, classes, tuple(files), np.array(labels), tuple(train), tuple(test)
+        )
+    if name == "sun-attribute":
+        from scipy.io import savemat
+
+        classes = ("a/abbey", "b/bar", "c/canyon")
+        base = root / "SUNAttributeDB"
+        files, labels = _write_class_images(
+            rng, base / "images", classes, per_class, "{cls}/sun_{c}x{k:03d}.jpg"
+        )
+        names = ("vegetation", "man-made", "open area", "natural light")
+        lab = np.array(labels)
+        # attribute a is present in class a (and "natural light" in every other image)
+        votes = np.zeros((len(files), len(names)))
+        for a in range(3):
+            votes[lab == a, a] = 1.0 if a != 1 else 2.0 / 3.0
+            votes[lab != a, a] = 1.0 / 3.0 if a == 0 else 0.0
+        votes[::2, 3] = 1.0
+        db = base / "SUNAttributeDB"
+        db.mkdir(parents=True, exist_ok=True)
+        savemat(db / "images.mat", {"images": np.array(files, dtype=object)})
+        savemat(db / "attributes.mat", {"attributes": np.array(names, dtype=object)})
+        savemat(db / "attributeLabels_continuous.mat", {"labels_cv": votes})
+        return MiniatureScene(root, names, tuple(files), lab, attributes=votes > 0.5)
+    fail("name", "one of the Table 5 datasets of cam_core.scene_datasets", repr(name))
+    raise AssertionError

@@ -53,6 +53,7 @@ __all__ = [
     "weights_fingerprint",
     "target_features",
     "evaluate_svm",
+    "evaluate_multilabel",
     "transfer_results",
     "summary_table",
     "table5_view",
@@ -556,6 +557,45 @@ def evaluate_svm(
     return pd.DataFrame(rows)
 
 
+def evaluate_multilabel(
+    features: np.ndarray,
+    attributes: np.ndarray,
+    splits: Sequence[tuple[np.ndarray, np.ndarray]],
+    cs: Sequence[float] = (0.01, 0.1, 1.0, 10.0),
+    cv_folds: int = 3,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Mean average precision (%) of one binary linear SVM per attribute (column of
+    ``attributes`` ``(N, A)`` bool), per split; attributes without both values in a split's
+    train or test part are left out (counted in ``attributes_scored``)."""
+    from sklearn.metrics import average_precision_score
+
+    check_array("features", features, 2, "(N, D)")
+    y = np.asarray(attributes, dtype=bool)
+    if y.ndim != 2 or len(y) != len(features):
+        fail("attributes", f"a (N, A) matrix with N = {len(features)}", f"shape {y.shape}")
+    rows = []
+    for s, (train, test) in enumerate(splits):
+        aps = []
+        for a in range(y.shape[1]):
+            ytr, yte = y[train, a], y[test, a]
+            if ytr.all() or not ytr.any() or yte.all() or not yte.any():
+                continue
+            svm = cfeatures.fit_linear_svm(features[train], ytr.astype(int), cs, cv_folds, seed)
+            aps.append(average_precision_score(yte, svm.decision_function(features[test])))
+        rows.append(
+            {
+                "split": s,
+                "C": float("nan"),
+                "train_images": len(train),
+                "test_images": len(test),
+                "accuracy": 100.0 * float(np.mean(aps)) if aps else float("nan"),
+                "attributes_scored": len(aps),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def transfer_results(
     feature_sets: Sequence[FeatureSet],
     targets: Sequence[TargetSet],
@@ -575,7 +615,12 @@ def transfer_results(
             fail("splits", f"splits for target set {target.name!r}", sorted(splits))
         for fs in feature_sets:
             feats = target_features(fs, target, cache_dir, device=device)
-            table = evaluate_svm(feats, target.labels, splits[target.name], cs, cv_folds, seed)
+            if target.metric == "mean AP":
+                y = target.extra["attributes"]
+                table = evaluate_multilabel(feats, y, splits[target.name], cs, cv_folds, seed)
+            else:
+                table = evaluate_svm(feats, target.labels, splits[target.name], cs, cv_folds, seed)
+            table.insert(0, "metric", target.metric)
             table.insert(0, "dataset", target.name)
             table.insert(0, "paper_row", fs.paper_row or "")
             table.insert(0, "kind", fs.kind)

@@ -1,0 +1,138 @@
+"""Table 5 readers on miniature trees in each dataset's own layout: classes, labels and the
+published or seeded splits exactly, bad trees as one-line errors, and Table 5's full-scale
+code path (features x SVM, mean AP for SUN Attribute) end to end."""
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+import cam_core  # noqa: F401  (first: makes torchvision importable)
+from cam_core import scene_datasets as sd
+from cam_core import transfer
+from cam_core.miniature_sets import colour_of, make_miniature_scene
+from cam_core.models import CAMNet
+from cam_core.validate import InputError
+
+
+def colour_features() -> CAMNet:
+    conv = nn.Conv2d(3, 3, 1)
+    with torch.no_grad():
+        conv.weight.copy_(torch.eye(3).view(3, 3, 1, 1))
+        conv.bias.fill_(3.0)  # features = colour + 3 > 0
+    return CAMNet(nn.Sequential(conv, nn.ReLU()), 3, 3)
+
+
+@pytest.mark.parametrize("name", sd.SCENE_DATASETS)
+def test_reader_classes_labels_and_splits(tmp_path, name):
+    mini = make_miniature_scene(name, tmp_path)
+    target = sd.load_scene_dataset(name, tmp_path)
+    assert target.name == name and target.class_names == mini.class_names
+    truth = dict(zip(mini.files, mini.labels, strict=True))
+    files = target.images.files
+    if name == "sun-attribute":
+        assert target.metric == "mean AP"
+        assert np.array_equal(target.extra["attributes"], mini.attributes)
+        assert list(files) == list(mini.files)
+    else:
+        assert sorted(files) == sorted(mini.files)
+        assert [truth[f] for f in files] == target.labels.tolist()
+    train, test = target.splits[0]
+    assert not np.intersect1d(train, test).size
+    if mini.train is not None:  # published split: exactly the listed files
+        assert sorted(files[i] for i in train) == sorted(f.lstrip("/") for f in mini.train)
+        assert sorted(files[i] for i in test) == sorted(f.lstrip("/") for f in mini.test)
+    # the image is the class's colour in its centre
+    image = target.images[int(test[0])]
+    h, w = image.shape[:2]
+    label = truth[files[int(test[0])]]
+    assert np.abs(image[h // 2, w // 2].astype(int) - colour_of(label)).max() <= 6
+
+
+def test_seeded_protocols_per_class_counts(tmp_path):
+    make_miniature_scene("caltech101", tmp_path, per_class=6)
+    target = sd.load_scene_dataset("caltech101", tmp_path)
+    assert "BACKGROUND_Google" not in target.class_names and len(target) == 18
+    assert len(target.splits) == sd.NUM_SPLITS
+    train, test = target.splits[0]
+    assert np.bincount(target.labels[train]).tolist() == [5, 5, 5]  # min(30, 6 - 1)
+    again = sd.load_scene_dataset("caltech101", tmp_path)
+    assert all(np.array_equal(a[0], b[0]) for a, b in zip(target.splits, again.splits, strict=True))
+    assert not np.array_equal(target.splits[0][0], target.splits[1][0])
+    splits = sd.per_class_splits(np.repeat([0, 1], 100), 70, 20, num_splits=1)
+    assert [len(splits[0][0]), len(splits[0][1])] == [140, 40]
+    capped = sd.load_scene_dataset("caltech101", tmp_path, images_per_class=2)
+    assert np.bincount(target.labels[capped.splits[0][0]]).tolist() == [2, 2, 2]
+
+
+def test_sun397_uses_its_partitions(tmp_path):
+    mini = make_miniature_scene("sun397", tmp_path, per_class=4)
+    target = sd.load_scene_dataset("sun397", tmp_path)
+    assert len(target.splits) == 2  # Training_01/02 and Testing_01/02
+    assert target.class_names[1] == "b/bakery/shop"  # nested class names kept
+    assert len(mini.train) == 6 and len(target.splits[0][0]) == 6
+
+
+def test_bad_trees_are_one_line_errors(tmp_path):
+    with pytest.raises(InputError, match=r"^data_root: expected a folder with the sun397 tree"):
+        sd.load_scene_dataset("sun397", tmp_path)
+    with pytest.raises(InputError, match=r"^name: expected one of sun397"):
+        sd.locate("cifar", tmp_path)
+    make_miniature_scene("mit-indoor67", tmp_path)
+    listed = tmp_path / "indoor67" / "Images" / "bar" / "bar_0001.jpg"
+    listed.unlink()
+    with pytest.raises(InputError, match=r"^mit-indoor67: .*lists bar/bar_0001.jpg, missing"):
+        sd.load_scene_dataset("mit-indoor67", tmp_path)
+    make_miniature_scene("scene15", tmp_path / "s")
+    (tmp_path / "s" / "scene15" / "class03" / "img1.jpg").rename(tmp_path / "s" / "x.jpg")
+    for f in (tmp_path / "s" / "scene15" / "class03").iterdir():
+        f.unlink()
+    (tmp_path / "s" / "scene15" / "class03").rmdir()
+    with pytest.raises(InputError, match=r"^scene15: .*expected 15 class folders, found 14"):
+        sd.load_scene_dataset("scene15", tmp_path / "s")
+    make_miniature_scene("sun397", tmp_path / "u")
+    part = tmp_path / "u" / "Partitions" / "Training_01.txt"
+    part.write_text(part.read_text() + "/z/zoo/sun_x.jpg\n")
+    with pytest.raises(InputError, match=r"^sun397: z/zoo/sun_x.jpg: class /z/zoo not in"):
+        sd.load_scene_dataset("sun397", tmp_path / "u")
+
+
+def test_table5_full_code_path_on_miniature_trees(tmp_path):
+    targets = []
+    for name in ("mit-indoor67", "action40", "sun-attribute"):
+        make_miniature_scene(name, tmp_path / name, per_class=6)
+        targets.append(sd.load_scene_dataset(name, tmp_path / name))
+    fs = transfer.feature_set("googlenet-gap", colour_features(), 16)
+    splits = {t.name: transfer.make_splits(t, 3) for t in targets}
+    tidy = transfer.transfer_results([fs], targets, splits, tmp_path / "cache", cs=(1.0,))
+    acc = tidy.groupby("dataset")["accuracy"].mean()
+    assert acc["mit-indoor67"] == 100.0 and acc["action40"] == 100.0
+    attr = tidy[tidy["dataset"] == "sun-attribute"]
+    assert (attr["metric"] == "mean AP").all() and len(attr) == 3
+    assert (attr["attributes_scored"] >= 3).all() and (attr["accuracy"] > 50).all()
+    params = {"data_root": str(tmp_path / "action40"), "images_per_class": 0, "splits": 1}
+    loaded = transfer.load_targets(["action40"], params)
+    assert loaded[0].fingerprint == targets[1].fingerprint
+
+
+MINIATURE_COUNTS = {
+    "mit-indoor67": {"images": {"files": 12, "folders": 3}},
+    "scene15": {"images": {"files": 60, "folders": 15}},
+    "caltech101": {"images": {"files": 14, "folders": 4}},
+    "caltech256": {"images": {"files": 14, "folders": 4}},
+    "action40": {"images": 12, "splits": 7},
+    "event8": {"images": {"files": 32, "folders": 8}},
+    "sun397": {},
+    "sun-attribute": {},
+}
+
+
+@pytest.mark.parametrize("name", sd.SCENE_DATASETS)
+def test_manifests_check_the_miniature_trees(tmp_path, name):
+    from cam_core import manifest
+
+    make_miniature_scene(name, tmp_path)
+    root = sd.locate(name, tmp_path)
+    root = root.parent if name == "sun397" else root  # SUN397/ and Partitions/ side by side
+    report = manifest.check_dataset(name, root, expected_counts=MINIATURE_COUNTS[name])
+    assert report.ok, report.message
