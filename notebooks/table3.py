@@ -13,22 +13,20 @@
 # %% [markdown]
 # # Table 3: Localization error on ILSVRC test, weak and full supervision
 #
-# ```{admonition} Not reproduced yet
-# :class: warning
-# This page shows the paper's numbers only. The experiment that will reproduce it is not
-# built yet, so the *reproduced* column says "not yet" on every row; no number on this
-# page comes from this project.
-# ```
+# **The paper's claim.** The tight+loose box heuristic lowers CAM's top-5 localization
+# error (42.9 to 37.1), bringing weakly-supervised CAM close to the fully supervised
+# AlexNet localizer (34.2).
 #
-# **The paper's claim.** Weakly-supervised CAM with the tight+loose box heuristic comes
-# close to the fully supervised AlexNet localizer (37.1 vs 34.2 top-5 error).
-#
-# **What will run.** The tight+loose heuristic of the paper: one tight box for each of the
-# top two predicted classes and one loose box for the third, evaluated as top-5
-# localization error. The ILSVRC test labels are not public, so at `full` scale this table
-# will be measured on the validation set and say so; the fully supervised rows (GoogLeNet,
-# OverFeat, AlexNet) are quoted from the paper, not rerun. At `cpu` scale the same
-# heuristic runs on the cluttered-silhouettes test split.
+# **What runs.** The paper's heuristic spends the five guesses on one loose box (20% of the
+# map's maximum) and one tight box for each of the top two classes, and one loose box for
+# the third (the order of the released evaluation code); it is scored as top-5
+# localization error beside the plain top-5 CAM boxes of the same network and backprop
+# saliency on its original. The tight threshold is not given in the paper; 40% of the max
+# is this project's assumption (`cam_core.boxes.tight_loose_top5`). The fully supervised
+# rows (GoogLeNet, OverFeat, AlexNet) are quoted from the paper, not rerun: no
+# box-supervised localizer is trained here, so the second half of the claim is not tested.
+# At `cpu` scale on the cluttered-silhouettes test split with Table 1's models (cached);
+# at `full` scale on the ILSVRC 2012 validation set, since the test labels are not public.
 
 # %% tags=["parameters"]
 profile = "cpu"  # smoke, cpu or full (src/cam_core/profiles.yaml)
@@ -37,13 +35,18 @@ out_dir = None  # None: results/<profile>
 device = None  # None: the profile's device
 seed = None  # None: the profile's seed
 # Knobs of this notebook; None takes the profile's value.
-network = None
-heuristic = None
-threshold = None
-eval_images = None
+network = None  # the GAP network whose CAM boxes are scored
+baseline_network = None  # its original (FC head), for the backprop row
+heuristic = None  # tight+loose
+threshold = None  # the loose boxes' share of the map's max
+box_rule = None  # paper (largest component) or released (multi-threshold generator)
+eval_images = None  # test images scored (0: all)
 
 # %%
-from cam_core import paper, profiles, results
+from IPython.display import Markdown, display
+
+import cam_core  # noqa: F401  (first: makes torchvision importable)
+from cam_core import experiments, profiles, results
 
 params = profiles.validate_parameters(
     "table3",
@@ -53,27 +56,44 @@ params = profiles.validate_parameters(
     device=device,
     seed=seed,
     network=network,
+    baseline_network=baseline_network,
     heuristic=heuristic,
     threshold=threshold,
+    box_rule=box_rule,
     eval_images=eval_images,
 )
 profiles.parameters_table(params)
+
+# %%
+with results.Experiment(params) as experiment:
+    out = experiments.table3(params, progress=print)
+    experiment.write_csv("table3.csv", out.table)
+    experiment.write_csv("claims.csv", out.claims)
+    experiment.write_status(out.status, out.headline, out.claim_holds, out.notes)
+display(Markdown(f"**Caveat.** {out.notes}"))
 
 # %% [markdown]
 # ## The paper's Table 3 and this project's numbers
 
 # %%
-with results.Experiment(params) as experiment:
-    table = results.not_yet(paper.paper_table(3))
-    experiment.write_csv("table3.csv", table)
-    experiment.write_status("not yet")
-table
+experiments.for_display(out.table)
 
 # %% [markdown]
-# *Table 3 (paper).* Localization error (%, top-5) on the ILSVRC test set for weakly and
-# fully supervised methods. *Heuristics* is the tight+loose box selection. Column
-# *reproduced*: this project's value for the same row, "not yet" until the experiment is
-# built.
+# *Table 3.* Top-5 localization error (%). *paper*: ILSVRC test set, as printed; rows
+# marked *full* were trained with box supervision. *top5*: this project's weakly
+# supervised rows on its scored set (mean over *seeds* training seeds, std beside), *top1*
+# for reference; *diff*: reproduced minus paper.
+
+# %% [markdown]
+# ## The paper's claims, checked on these numbers
+
+# %%
+experiments.for_display(out.claims)
+
+# %% [markdown]
+# The status of this page is *partial*: the weakly supervised rows are reproduced, the
+# fully supervised ones are quoted. *Not distinguishable*: the difference is within the
+# seed noise.
 
 # %% [markdown]
 # ## Provenance

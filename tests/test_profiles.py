@@ -39,12 +39,29 @@ def test_smoke_defaults(fake_repo: Path) -> None:
         "out_dir": str(fake_repo / "results" / "smoke"),
         "device": "cpu",
         "seed": 0,
-        "networks": ["tiny-gap", "tiny-gmp", "tiny-fc"],
+        "networks": [
+            "small-vgg-gap",
+            "small-googlenet-gap",
+            "small-alexnet*-gap",
+            "small-alexnet-gap",
+            "small-googlenet",
+            "small-vgg",
+            "small-alexnet",
+            "small-nin",
+            "small-googlenet-gmp",
+        ],
+        "seeds": 2,
+        "headline": ["small-googlenet-gap", "small-googlenet-gmp"],
         "epochs": 1,
         "train_images": 48,
-        "val_images": 24,
-        "image_size": 64,
+        "val_images": 16,
+        "eval_images": 24,
+        "image_size": 32,
         "batch_size": 16,
+        "lr": 0.003,
+        "optimizer": "adamw",
+        "width": 0.25,
+        "weights": "",
     }
 
 
@@ -145,6 +162,7 @@ def test_data_fingerprint(fake_repo: Path, tmp_path: Path) -> None:
 def test_parameters_table() -> None:
     params = profiles.validate_parameters("table2", profile="smoke")
     table = profiles.parameters_table(params)
-    assert table.loc["networks", "value"] == "tiny-gap, tiny-gmp"
+    assert table.loc["baselines", "value"] == "backprop"
+    assert table.loc["baseline_networks", "value"] == "small-googlenet, small-vgg, small-alexnet"
     assert table.loc["data_root", "value"] == "None"
     assert "item" not in table.index

@@ -66,7 +66,8 @@ def test_experiment_publishes_files_with_provenance(tmp_path: Path) -> None:
     assert prov["data_fingerprint"] == profiles.data_fingerprint("smoke")
     assert {"torch", "torchvision", "numpy"} <= set(prov["packages"])
     assert prov["wall_time_s"] >= 0 and prov["cpu_count"] == os.cpu_count()
-    assert prov["parameters"]["networks"] == ["tiny-gap", "tiny-gmp"]
+    smoke_networks = profiles.load_profile("smoke")["items"]["table2"]["networks"]
+    assert prov["parameters"]["networks"] == smoke_networks
     status = json.loads(files["status.json"])
     assert status == {
         "item": "table2",

@@ -239,16 +239,25 @@ def _best_iou(
 
 
 def _saliency_maps(
-    model: nn.Module, images: torch.Tensor, classes: torch.Tensor, method: str
+    model: nn.Module,
+    images: torch.Tensor,
+    classes: torch.Tensor,
+    method: str,
+    layer: str | None = None,
 ) -> torch.Tensor:
     """Backprop or Grad-CAM maps ``(N, H, W)`` for one class per image."""
     if method == "backprop":
         return backprop_saliency(model, images, classes)
-    return grad_cam(model, images, classes, size=tuple(images.shape[-2:]))
+    return grad_cam(model, images, classes, size=tuple(images.shape[-2:]), layer=layer)
 
 
 def _maps_for_batch(
-    model: nn.Module, images: torch.Tensor, labels: torch.Tensor, method: str, k: int
+    model: nn.Module,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    method: str,
+    k: int,
+    layer: str | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """(top-k classes ``(N, k)``, their maps ``(N, k, H, W)``, true-class maps ``(N, H, W)``)."""
     size = tuple(images.shape[-2:])
@@ -262,12 +271,14 @@ def _maps_for_batch(
         return top, maps[:, :k], maps[:, k]
     with torch.inference_mode():
         top = model(images).topk(k, dim=1).indices
-    maps = torch.stack([_saliency_maps(model, images, top[:, r], method) for r in range(k)], 1)
+    maps = torch.stack(
+        [_saliency_maps(model, images, top[:, r], method, layer) for r in range(k)], 1
+    )
     in_top = top == labels[:, None]
     gt_maps = maps[torch.arange(len(top)), in_top.float().argmax(1)].clone()
     missing = ~in_top.any(1)
     if bool(missing.any()):
-        gt_maps[missing] = _saliency_maps(model, images[missing], labels[missing], method)
+        gt_maps[missing] = _saliency_maps(model, images[missing], labels[missing], method, layer)
     return top, maps, gt_maps
 
 
@@ -288,6 +299,7 @@ def evaluate_localization(
     centre_size: tuple[float, float] | None = None,
     max_boxes: int | None = None,
     maxboxacc_thresholds: Sequence[float] | np.ndarray | None = None,
+    layer: str | None = None,
 ) -> LocalizationResult:
     """Localization of ``model`` on ``dataset`` items ``(image (3, H, W), label, boxes (4,) or
     (G, 4)[, box_labels (G,)])``; returns per-image guesses and the summary (fractions).
@@ -297,7 +309,8 @@ def evaluate_localization(
     image size; ``heuristic="tight+loose"``: Table 3's five guesses. ``centre_size``: the
     trivial centred box's (width, height) as image fractions (the training split's mean);
     None takes this dataset's own mean and says so in ``notes``. Under ``torchrun`` each rank
-    evaluates its shard (``ctx``) and every rank gets the merged result.
+    evaluates its shard (``ctx``) and every rank gets the merged result. ``layer``: the
+    module whose output Grad-CAM reads (default the model's last conv map).
     """
     if method not in METHODS:
         fail("method", f"one of {METHODS}", repr(method))
@@ -334,7 +347,7 @@ def evaluate_localization(
         images, labels = batch[0].to(dev), batch[1].to(dev)
         gts = unpad_boxes(batch[2], batch[3])
         gt_labels = [lab[lab >= 0].numpy() for lab in batch[3]]
-        top, maps, gt_maps = _maps_for_batch(model, images, labels, method, k)
+        top, maps, gt_maps = _maps_for_batch(model, images, labels, method, k, layer)
         top_np = top.cpu().numpy()
         if heuristic == "tight+loose":
             cls, pred = boxes_mod.tight_loose_top5(maps, top_np, loose_threshold=threshold)

@@ -1,0 +1,209 @@
+"""Tables 1-3 experiments: smoke-scale tables and claims, the checkpoint and evaluation
+caches, and the full path (paper networks at 224 px on a miniature ILSVRC tree) on CPU."""
+
+import dataclasses
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+import cam_core  # noqa: F401  (first: makes torchvision importable)
+from cam_core import experiments, profiles
+from cam_core.miniature import make_miniature_ilsvrc
+from cam_core.validate import InputError
+
+SMALL_NETS = ["small-googlenet-gap", "small-googlenet-gmp", "small-googlenet", "small-alexnet-gap"]
+
+
+def smoke_params(item: str, out_dir: Path, **knobs) -> dict:
+    return profiles.validate_parameters(item, profile="smoke", out_dir=str(out_dir), **knobs)
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory):
+    """Tables 1-3 at smoke scale on four networks, run once for the module."""
+    out = tmp_path_factory.mktemp("smoke")
+    started = time.perf_counter()
+    t1 = experiments.table1(smoke_params("table1", out, networks=SMALL_NETS))
+    t2 = experiments.table2(
+        smoke_params(
+            "table2",
+            out,
+            networks=["small-googlenet-gap", "small-googlenet-gmp", "small-alexnet-gap"],
+            baseline_networks=["small-googlenet"],
+        )
+    )
+    t3 = experiments.table3(smoke_params("table3", out))
+    return out, (t1, t2, t3), time.perf_counter() - started
+
+
+def test_tables_put_paper_and_reproduced_side_by_side(smoke_run):
+    _, (t1, t2, t3), _ = smoke_run
+    assert list(t1.table["network"]) == list(experiments.paper.paper_table(1)["network"])
+    row = t1.table.set_index("network").loc["GoogLeNet-GAP"]
+    assert row["reproduced_by"] == "small-googlenet-gap" and row["seeds"] == 2
+    assert row["diff_top1"] == pytest.approx(row["top1"] - row["paper_top1"], abs=0.011)
+    assert t1.table.set_index("network").loc["VGGnet", "reproduced_by"] == "not run"
+    assert t1.status == "partial"  # rows left out by request
+    assert t1.headline == pytest.approx(row["top5"])
+    curves = t1.frames["learning_curves"]
+    assert {"network", "seed", "epoch", "val_acc"} <= set(curves.columns)
+    assert len(curves) == 6  # 4 networks, 2 of them with 2 seeds, 1 epoch
+    assert t1.frames["training_times"]["train_seconds"].gt(0).all()
+
+    t2rows = t2.table.set_index("method")
+    assert t2rows.loc["GoogLeNet-GAP", "reproduced_by"] == "small-googlenet-gap (CAM)"
+    assert t2rows.loc["Backprop on GoogLeNet", "reproduced_by"] == "small-googlenet (backprop)"
+    assert t2rows.loc["VGGnet-GAP", "reproduced_by"] == "not run"
+    assert 0 <= t2rows.loc["GoogLeNet-GAP", "top1"] <= 100
+    sweep = t2.frames["maxboxacc_curves"]
+    assert len(sweep) == 100 * (2 + 2 + 1 + 1)  # GAP, GMP (2 seeds each), AlexNet-GAP, backprop
+    assert set(t2.frames["aim"]["quantity"]) >= {"top-1 localization accuracy (%)"}
+
+    t3rows = t3.table.set_index("method")
+    assert t3rows.loc["GoogLeNet-GAP (heuristics)", "seeds"] == 2
+    assert t3rows.loc["AlexNet", "reproduced_by"].startswith("quoted from the paper")
+    assert t3.status == "partial" and t3.claims.iloc[-1]["verdict"] == "not tested"
+
+
+def test_claims_have_numbers_and_a_verdict(smoke_run):
+    _, (t1, t2, _), _ = smoke_run
+    for claims in (t1.claims, t2.claims):
+        assert set(claims["verdict"]) <= {"holds", "does not hold", "not distinguishable"}
+        assert claims["difference"].notna().all()
+    assert "GoogLeNet-GAP vs GoogLeNet-GMP" in set(t2.claims["compared"])
+    assert t1.claim_holds in ("yes", "no") and t2.claim_holds in ("yes", "no")
+
+
+def test_claim_verdicts_by_hand():
+    assert experiments._claim("c", "a", "b", 40.0, 45.0, 1.0)["verdict"] == "holds"
+    assert experiments._claim("c", "a", "b", 46.0, 45.0, 0.5)["verdict"] == "does not hold"
+    assert experiments._claim("c", "a", "b", 44.5, 45.0, 1.0)["verdict"] == "not distinguishable"
+    # "costs at most 2 points": 1.5 points worse still holds
+    assert experiments._claim("c", "a", "b", 46.5, 45.0, 0.5, margin=2.0)["verdict"] == "holds"
+    assert experiments._noise([1.0, float("nan"), 3.0]) == pytest.approx(np.sqrt(5.0))
+    assert experiments._stats([0.5])[0] == 50.0 and np.isnan(experiments._stats([0.5])[1])
+
+
+def test_rerun_retrains_and_reevaluates_nothing(smoke_run, monkeypatch):
+    out, (t1, *_), first_seconds = smoke_run
+
+    def stamps(folder: str) -> dict[str, int]:
+        return {p.name: p.stat().st_mtime_ns for p in (out / "cache" / folder).iterdir()}
+
+    models_before, evals_before = stamps("models"), stamps("evals")
+
+    def no_evaluation(*args, **kwargs):
+        raise AssertionError("a cached evaluation ran again")
+
+    monkeypatch.setattr(experiments.localization, "evaluate_localization", no_evaluation)
+    started = time.perf_counter()
+    again = experiments.table1(smoke_params("table1", out, networks=SMALL_NETS))
+    experiments.table3(smoke_params("table3", out))
+    assert time.perf_counter() - started < first_seconds
+    assert again.frames["training_times"]["loaded_from_cache"].all()
+    pd.testing.assert_frame_equal(again.table, t1.table)
+    assert stamps("models") == models_before and stamps("evals") == evals_before
+
+
+def test_model_key_depends_on_what_changes_weights_only(tmp_path):
+    recipe = experiments.recipe_from_params(smoke_params("table1", tmp_path))
+    splits = experiments.load_splits(recipe, 8)
+    model = experiments._build("small-vgg-gap", recipe, splits.num_classes)
+
+    def key(r: experiments.Recipe) -> str:
+        return experiments.model_key("small-vgg-gap", 0, r, splits, model)
+
+    base = key(recipe)
+    # the rest of the family and the seed count are not in the key
+    assert key(dataclasses.replace(recipe, networks=("small-vgg-gap",), seeds=5)) == base
+    assert key(dataclasses.replace(recipe, device="cuda")) != base  # bf16 autocast on GPU
+    assert key(dataclasses.replace(recipe, epochs=2)) != base
+    assert key(dataclasses.replace(recipe, lr=0.01)) != base
+    assert key(dataclasses.replace(recipe, width=0.5)) != base
+    assert experiments.model_key("small-vgg-gap", 1, recipe, splits, model) != base
+
+
+def test_recipe_seeds_and_names():
+    assert experiments.paper_name("small-alexnet*-gap") == "AlexNet*-GAP"
+    assert experiments.paper_name("googlenet-gmp") == "GoogLeNet-GMP"
+    with pytest.raises(InputError, match=r"^network: expected one of"):
+        experiments.paper_name("resnet50")
+    params = profiles.validate_parameters("table1", profile="cpu")
+    recipe = experiments.recipe_from_params(params)
+    assert recipe.seeds_of("small-googlenet-gap") == [0, 1, 2]
+    assert recipe.seeds_of("small-vgg") == [0]
+    with pytest.raises(InputError, match=r"^network: expected"):
+        experiments.recipe_from_params({**params, "networks": ["tiny-gap"]})
+
+
+def test_for_display_blanks_missing_values():
+    shown = experiments.for_display(pd.DataFrame({"a_b": [1.0, np.nan], "c": ["x", None]}))
+    assert list(shown.columns) == ["a b", "c"]
+    assert shown.iloc[1].tolist() == ["", ""]
+
+
+# --------------------------------------------------------------------------- full path
+
+
+@pytest.fixture(scope="module")
+def ilsvrc_tree(tmp_path_factory):
+    """A miniature ILSVRC tree (3 classes) with a torchvision GoogLeNet weights file."""
+    import torchvision.models as tvm
+
+    root = make_miniature_ilsvrc(
+        tmp_path_factory.mktemp("ilsvrc"), classes=3, train_per_class=2, val_images=4
+    )
+    torch.manual_seed(0)
+    net = tvm.googlenet(weights=None, aux_logits=False, init_weights=False, num_classes=1000)
+    (root / "weights").mkdir()
+    torch.save(net.state_dict(), root / "weights" / "googlenet.pth")
+    return root
+
+
+FULL_NETS = ["googlenet-gap", "googlenet"]
+
+
+@pytest.mark.slow
+def test_full_path_paper_networks_on_miniature_ilsvrc(ilsvrc_tree, tmp_path):
+    common = {
+        "profile": "full",
+        "data_root": str(ilsvrc_tree),
+        "out_dir": str(tmp_path / "out"),
+        "device": "cpu",
+    }
+    t1 = experiments.table1(
+        profiles.validate_parameters(
+            "table1", **common, networks=FULL_NETS, headline=[], epochs=1, batch_size=6
+        )
+    )
+    row = t1.table.set_index("network").loc["GoogLeNet-GAP"]
+    assert row["reproduced_by"] == "googlenet-gap" and row["seeds"] == 1
+    assert t1.table.set_index("network").loc["NIN", "reproduced_by"] == "not run"
+    assert len(t1.frames["learning_curves"]) == 2  # one epoch each
+    assert "cpu numbers" not in t1.notes and "ILSVRC val serves" in t1.notes
+    # Tables 2 and 3 read the recipe from the profile's table1 block: give them the same
+    recipe = experiments.recipe_from_params(
+        profiles.validate_parameters(
+            "table1", **common, networks=FULL_NETS, headline=[], epochs=1, batch_size=6
+        )
+    )
+    splits = experiments.load_splits(recipe, 0)
+    assert splits.num_classes == 3 and len(splits.test) == 4 and splits.max_boxes == 2
+    family = experiments.train_family(FULL_NETS, recipe, splits)
+    assert all(m.cached for members in family.values() for m in members)
+    res = experiments.localize(family["googlenet-gap"][0], splits, recipe, "cam")
+    assert res.pred_boxes.shape == (4, 3, 4) and res.image_size == (224, 224)
+    assert res.notes  # ILSVRC train has no boxes: the centred box uses val's own mean
+    heur = experiments.localize(
+        family["googlenet-gap"][0], splits, recipe, "cam", heuristic="tight+loose"
+    )
+    assert heur.pred_classes.shape == (4, 5)
+    orig = experiments.localize(family["googlenet"][0], splits, recipe, "cam")  # CAM at 7x7
+    bp = experiments.localize(family["googlenet"][0], splits, recipe, "backprop")
+    assert orig.method == "gradcam" and bp.method == "backprop"
+    # val image 2 holds boxes of two classes: only its own class's box can count
+    assert (res.gt_box_labels[2] >= 0).sum() == 2
