@@ -28,10 +28,10 @@
 # *savanna*: zebra, giraffe, elephant, each in half its images and rare elsewhere), and
 # every scene also holds two *shared* objects (a bird, a digit 1) more often than its own.
 # So a scene's most frequent objects are not the ones that tell it apart. The GAP features
-# come from a small GAP network trained here on the cluttered-silhouettes benchmark (the
-# recipe of Table 1: it learned to recognise animals, as the paper's network learned
-# ImageNet objects, never these scenes); one-vs-all linear SVMs on them, C by
-# cross-validation; each held-out image's CAM for its own scene.
+# come from a small GAP network (`network` below) trained here on the cluttered-silhouettes
+# benchmark by the recipe of Table 1: it learned to recognise the ten animals, as the
+# paper's network learned ImageNet objects, never these scenes. One-vs-all linear SVMs on
+# them, C by cross-validation; each held-out image's CAM for its own scene.
 #
 # **The number.** For each scene, its top-n objects by how often they overlap the CAM's
 # high-activation region (pixels >= `threshold` of the max cover at least 10% of the

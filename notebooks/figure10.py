@@ -27,9 +27,9 @@
 # animal" or by its name). For each phrase: positives are the training images whose caption
 # holds it; negatives come from the rest (some do show the concept, as in real captions);
 # a share of them at random first, then each round the highest-scoring unused negatives are
-# added and the SVM retrained. The GAP features come from a small GAP network trained here
-# on the cluttered-silhouettes benchmark (the recipe of Table 1: it learned to recognise the
-# ten animals, never these phrases).
+# added and the SVM retrained. The GAP features come from a small GAP network (`network`
+# below) trained here on the cluttered-silhouettes benchmark by the recipe of Table 1: it
+# learned to recognise the ten animals, never these phrases.
 #
 # **The number.** On held-out images that truly show the concept: how often the maximum of
 # the detector's CAM falls on the objects the phrase names (zebras; cows, sheep, horses;

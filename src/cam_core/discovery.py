@@ -1,6 +1,5 @@
-"""Pattern discovery with CAMs of linear classifiers on GAP features (Figs 9 and 10).
-
-Shared by Figs 9-12: composite scenes of annotated objects (:func:`make_composites`, built
+"""Pattern discovery with CAMs of linear classifiers on GAP features (Fig 9), and what
+Figs 9-13 share: composite scenes of annotated objects (:func:`make_composites`, built
 with the cluttered-silhouettes rendering helpers, exact per-object masks and boxes), GAP
 features and last-conv maps of a network for such images, cached on disk
 (:func:`network_maps`), and the weight matrix of a fitted linear SVM (:func:`svm_weight`),
@@ -10,14 +9,16 @@ The SVM pipeline L2-normalises the GAP vector F before its linear layer, so its 
 w . F / |F| + b: the CAM sum_k w_k f_k(x, y) of that w is the score map up to the positive
 per-image factor 1 / |F|, which max-normalisation removes.
 
-Fig 9 (:func:`informative_objects`): per scene category, how often each object occurs and
-how often it overlaps the high-activation region of the category's CAM. Fig 10
-(:func:`mine_concept`): a detector for a caption phrase trained with hard-negative mining.
+Fig 9 (:func:`scene_experiment`, :func:`informative_objects`): per scene category, how
+often each object occurs and how often it overlaps the high-activation region of the
+category's CAM. Figs 10-13 live in :mod:`cam_core.concepts`, :mod:`cam_core.textdetect`,
+:mod:`cam_core.vqa` and :mod:`cam_core.units`.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -48,6 +49,7 @@ __all__ = [
     "to_input",
     "network_maps",
     "cached_maps",
+    "weights_fingerprint",
     "svm_weight",
     "linear_cams",
     "object_scores",
@@ -66,8 +68,7 @@ __all__ = [
 
 OBJECT_NAMES: tuple[str, ...] = (*ANIMAL_CLASSES, *(f"digit {d}" for d in range(10)))
 _NUM_ANIMALS = len(ANIMAL_CLASSES)
-# Tags of the RNG streams; fixed so that a seed gives the same images everywhere.
-_STREAM = {"composite": 9, "scene": 91, "caption": 10}
+_SCENE_STREAM = 91  # tag of the scene-sampling RNG stream
 
 
 PHOTO_NETWORK = "efficientnet-lite0"  # ImageNet-pretrained; any other name: a benchmark net
@@ -280,6 +281,15 @@ def network_maps(
     return torch.cat(out)
 
 
+def weights_fingerprint(model: nn.Module) -> str:
+    """sha256 of a model's parameters and buffers (names, shapes, bytes)."""
+    state = model.state_dict()
+    names = ",".join(sorted(state)).encode()
+    return hashlib.sha256(
+        names + dataset_fingerprint(*(state[k] for k in sorted(state))).encode()
+    ).hexdigest()
+
+
 def cached_maps(
     cache_dir: str | Path | None,
     name: str,
@@ -289,7 +299,7 @@ def cached_maps(
     input_size: int,
 ) -> torch.Tensor:
     """:func:`network_maps`, stored as float16 in ``cache_dir/name.npz`` keyed by the model
-    name, the input size and the images' bytes (None: no cache)."""
+    (name and weights), the input size and the images' bytes (None: no cache)."""
     shape: list[int] = []
 
     def compute() -> np.ndarray:
@@ -300,7 +310,9 @@ def cached_maps(
     if cache_dir is None:
         flat = compute()
     else:
-        key = f"{model_name}|{input_size}|{dataset_fingerprint(images)}|float16 maps"
+        key = "|".join(
+            [model_name, weights_fingerprint(model), str(input_size), dataset_fingerprint(images)]
+        )
         flat = cached_features(Path(cache_dir) / f"{name}.npz", key, compute)
     k = model.classifier.in_features if hasattr(model, "classifier") else shape[0]
     hw = flat.shape[1] // k
@@ -374,7 +386,7 @@ def sample_scene_objects(
     any other at OTHER_RATE, at most ``max_objects`` (extras dropped at random)."""
     if not scenes or any(s not in SCENES for s in scenes):
         fail("scenes", f"names among {', '.join(SCENES)}", repr(scenes))
-    rng = np.random.default_rng([seed, sil.SPLITS.index(split), _STREAM["scene"]])
+    rng = np.random.default_rng([seed, sil.SPLITS.index(split), _SCENE_STREAM])
     rows, labels = [], []
     for label, scene in enumerate(scenes):
         rate = np.full(len(OBJECT_NAMES), OTHER_RATE)
