@@ -102,7 +102,7 @@ viz.show(figure)
 
 # %%
 scores = finegrained.box_accuracy_table([run])
-scores
+transfer.readable(scores)
 
 # %% [markdown]
 # *Box accuracy.* Share of **all** test images whose CAM box has IoU ≥ 0.5 with the

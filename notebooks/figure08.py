@@ -104,7 +104,7 @@ viz.show(figure)
 
 # %%
 summary = transfer.localization_summary(runs)
-summary
+transfer.readable(summary)
 
 # %% [markdown]
 # *Localization.* Per target set: the SVM's test accuracy on the first split, and where

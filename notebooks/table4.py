@@ -82,7 +82,7 @@ train_set, test_set = finegrained.finegrained_targets(params)
 feature_list = transfer.build_feature_sets(
     params["networks"], params, input_size=params["input_size"]
 )
-finegrained.task_table(train_set, test_set)
+transfer.readable(finegrained.task_table(train_set, test_set))
 
 # %% [markdown]
 # *The task.* Training and test images come from disjoint splits (disjoint source
@@ -121,7 +121,7 @@ finegrained.table4_view(runs, paper.paper_table(4))
 
 # %%
 boxes = finegrained.box_accuracy_table(runs)
-boxes
+transfer.readable(boxes)
 
 # %% [markdown]
 # *CAM boxes.* Share of the test images whose CAM box has IoU ≥ 0.5 with the ground-truth
@@ -132,7 +132,7 @@ boxes
 
 # %%
 claims = finegrained.table4_claims(runs)
-claims
+transfer.readable(claims, index=False)
 
 # %%
 with results.Experiment(params) as experiment:

