@@ -261,7 +261,7 @@ def verdict(result: TextResult, network: str) -> str:
     t = result.table
     best = t[t["boxes"].str.startswith("CAM")].sort_values("accuracy").iloc[-1]
     trivial = t[~t["boxes"].str.startswith("CAM")]["accuracy"].max()
-    holds = claim_holds(result) == "yes"
+    word = "holds" if claim_holds(result) == "yes" else "does not hold"
     return (
         f"The SVM on {network} GAP features tells held-out crops with text from the same crops "
         f"without it in {100 * result.detection_accuracy:.1f}% of cases. Its CAM box (the "
@@ -269,9 +269,9 @@ def verdict(result: TextResult, network: str) -> str:
         f"text's exact box on **{100 * result.box_accuracy:.1f}%** of the held-out text crops "
         f"(best threshold {best['threshold']:g}: {100 * best['accuracy']:.1f}%; trivial boxes "
         f"at most {100 * trivial:.1f}%), and the CAM's maximum lies on the text in "
-        f"{100 * result.peak_in_box:.1f}% of them. The claim that the text is accurately "
-        f"detected **{'holds' if holds else 'does not hold'}** at this scale (criterion: box "
-        "accuracy >= 50%)."
+        f"{100 * result.peak_in_box:.1f}% of them (chance {100 * result.peak_chance:.1f}%). "
+        f"The claim that the text is accurately detected **{word}** at this scale "
+        "(criterion: box accuracy >= 50%)."
     )
 
 
