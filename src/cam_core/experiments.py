@@ -344,6 +344,8 @@ class Trained(NamedTuple):
     key: str
     train_seconds: float
     cached: bool
+    cpu_seconds: float = float("nan")  # process CPU time of the training (all threads)
+    threads: int = 0  # torch threads it trained with
 
 
 def _arch_signature(model: nn.Module) -> str:
@@ -406,13 +408,32 @@ def train_family(
                 # the released ImageNet classifier is the paper's "original" network as is
                 history = pd.DataFrame({"epoch": [], "seconds": []}).assign(cached=True)
             else:
+                cpu0 = time.process_time()
                 history = train.train_model(
                     model, splits.train, splits.val, recipe.config(seed), checkpoint=path
                 )
+                if not history["cached"].all() and train.distributed_context().is_main:
+                    timing = {"cpu_seconds": time.process_time() - cpu0}
+                    timing["threads"] = torch.get_num_threads()
+                    results.atomic_write_json(path.with_suffix(".timing.json"), timing)
             seconds = float(history["seconds"].sum()) if "seconds" in history else 0.0
             cached = bool(history["cached"].all()) if len(history) else True
+            timing_file = path.with_suffix(".timing.json")
+            timing = json.loads(timing_file.read_text()) if timing_file.is_file() else {}
             model.eval()
-            out[network].append(Trained(network, seed, model, history, key, seconds, cached))
+            out[network].append(
+                Trained(
+                    network,
+                    seed,
+                    model,
+                    history,
+                    key,
+                    seconds,
+                    cached,
+                    timing.get("cpu_seconds", float("nan")),
+                    timing.get("threads", 0),
+                )  # fmt: skip
+            )
     return out
 
 
@@ -434,23 +455,37 @@ def learning_curves(family: dict[str, list[Trained]]) -> pd.DataFrame:
 
 
 def training_times(family: dict[str, list[Trained]]) -> pd.DataFrame:
-    """Per member: seconds its training took (when it ran, also if now loaded from cache)."""
+    """Per member: wall and CPU seconds its training took when it ran (also if now loaded
+    from the cache), with the torch threads it used."""
     rows = [
         {
             "network": m.network,
             "paper_name": paper_name(m.network),
             "seed": m.seed,
             "train_seconds": round(m.train_seconds, 1),
+            "cpu_seconds": round(m.cpu_seconds, 1),
+            "threads": m.threads,
             "epochs": len(m.history),
             "final_val_acc": float(m.history["val_acc"].iloc[-1])
             if "val_acc" in m.history
             else None,
+            "val_gain_last_quarter": _late_gain(m.history),
             "loaded_from_cache": m.cached,
         }
         for members in family.values()
         for m in members
     ]
     return pd.DataFrame(rows)
+
+
+def _late_gain(history: pd.DataFrame) -> float | None:
+    """Validation accuracy gained (points) over the last quarter of the epochs: near 0 when
+    training had converged, clearly positive when more epochs would still help."""
+    if "val_acc" not in history or len(history) < 2:
+        return None
+    acc = 100 * history["val_acc"].to_numpy()
+    start = max(0, len(acc) - 1 - max(1, len(acc) // 4))
+    return round(float(acc[-1] - acc[start]), 2)
 
 
 # --------------------------------------------------------------------------- evaluation
