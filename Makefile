@@ -47,5 +47,23 @@ site: $(STAMP)
 browser: $(STAMP)
 	$(BIN)/pytest -m browser tests
 
+## make bench: speed and memory of cam_core's CAMs against the forward pass, torchcam and
+## pytorch-grad-cam (benchmarks/bench_cam.py; results/bench/ and the book's Performance page).
+## Several minutes on 2 cores; never part of `make test` (timings are not tests). The peers
+## come from the `bench` extra, pinned so that torch and torchvision stay as they are.
+## BENCH_THREADS: torch threads. 1 by default: on a 2-core machine shared with other jobs, two
+## OpenMP threads mostly wait for each other (3-5x slower and far noisier, measured here);
+## `make bench BENCH_THREADS=2` on an idle machine.
+BENCH_THREADS ?= 1
+BENCH_STAMP := $(VENV)/.bench-stamp
+
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	touch $(BENCH_STAMP)
+
+.PHONY: bench
+bench: $(BENCH_STAMP)
+	$(BIN)/python benchmarks/bench_cam.py --out results/bench --threads $(BENCH_THREADS)
+
 clean-results:
 	rm -rf results book/_build book/generated

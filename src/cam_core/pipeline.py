@@ -29,6 +29,8 @@ from cam_core import paper, profiles, results
 from cam_core.validate import InputError, fail
 
 SCOREBOARD_PAGE = "scoreboard"
+# Not run per profile: `make bench` executes it into results/bench/ (benchmarks/bench_cam.py).
+PERFORMANCE_PAGE = "performance"
 KERNEL_NAME = "python3"
 
 
@@ -251,7 +253,7 @@ def publish(layout: Layout, profile: str, book_dir: Path | None = None) -> Path:
     book_dir.mkdir(parents=True, exist_ok=True)
     names = [*profiles.item_names(), SCOREBOARD_PAGE]
     for stale in book_dir.glob("*.ipynb"):
-        if stale.stem not in names:
+        if stale.stem not in [*names, PERFORMANCE_PAGE]:
             stale.unlink()
     for name in names:
         executed = layout.executed(name)
@@ -264,7 +266,29 @@ def publish(layout: Layout, profile: str, book_dir: Path | None = None) -> Path:
         if not target.is_file() or target.read_bytes() != page:
             results.atomic_write_bytes(target, page)
     results.atomic_write_text(book_dir / "PROFILE", profile + "\n")
+    publish_performance(book_dir)
     return book_dir
+
+
+def publish_performance(book_dir: Path | None = None) -> Path:
+    """Copy the Performance page of the latest ``make bench`` run (``results/bench/``) to the
+    book, or write a Markdown page saying that nothing is measured yet."""
+    book_dir = book_dir or book_generated_dir()
+    executed = paper.repo_root() / "results" / "bench" / f"{PERFORMANCE_PAGE}.ipynb"
+    if executed.is_file():
+        target, page = book_dir / f"{PERFORMANCE_PAGE}.ipynb", executed.read_bytes()
+    else:
+        target = book_dir / f"{PERFORMANCE_PAGE}.md"
+        page = (
+            b"# Performance\n\nNot measured yet: no `make bench` run has been made on this "
+            b"machine. Run `make bench`, then rebuild the book.\n"
+        )
+    for other in book_dir.glob(f"{PERFORMANCE_PAGE}.*"):  # one source per page
+        if other != target:
+            other.unlink()
+    if not target.is_file() or target.read_bytes() != page:
+        results.atomic_write_bytes(target, page)
+    return target
 
 
 def run(
