@@ -74,6 +74,8 @@ run = finegrained.finegrained_protocol(
     test_set,
     cache_dir,
     threshold=params["threshold"],
+    crop_margin=table4["crop_margin"],
+    crop_size=table4["crop_size"],
     seed=params["seed"],
     device=params["device"],
 )

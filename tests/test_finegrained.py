@@ -100,3 +100,30 @@ def test_table4_view_and_claims_on_a_hand_made_result():
     view = fg.table4_view([res], paper.paper_table(4))
     assert view.loc["CAM crop", "paper (CUB-200, GoogLeNet-GAP)"] == 67.8
     assert view.loc["full image", "net"] == "60.0 ± 1.0"
+
+
+def test_context_boxes_known_answers():
+    boxes = np.array(
+        [[10.0, 10.0, 20.0, 30.0], [90.0, 90.0, 100.0, 100.0], [0.0, 0.0, 100.0, 50.0]]
+    )
+    sizes = np.array([[100, 100], [100, 100], [60, 100]])
+    out = fg.context_boxes(boxes, sizes, 1.5)
+    assert out[0].tolist() == [0.0, 5.0, 30.0, 35.0]  # side 1.5 x 20, centred at (15, 20)
+    assert out[1].tolist() == [85.0, 85.0, 100.0, 100.0]  # pushed back inside the image
+    assert out[2].tolist() == [20.0, 0.0, 80.0, 60.0]  # side clipped to the short side
+    with pytest.raises(InputError, match=r"^margin: expected a positive number"):
+        fg.context_boxes(boxes, sizes, 0)
+
+
+def test_context_crops_add_warped_rows(tmp_path):
+    train, test = squares(12, 0), squares(10, 1)
+    fs = transfer.feature_set("small-googlenet-gap", colour_net(), 16)
+    res = fg.finegrained_protocol(
+        fs, train, test, tmp_path, crop_margin=1.5, crop_size=24, cs=(1.0,), cv_folds=2
+    )
+    assert res.table["variant"].tolist() == [
+        "full image", "CAM crop", "ground-truth box",
+        "CAM crop (box warped)", "ground-truth box (box warped)",
+    ]  # fmt: skip
+    assert (res.table["accuracy"] == 100.0).all()
+    assert "boxes warped as the paper crops them" in fg.check_claims(res).loc[0, "evidence"]

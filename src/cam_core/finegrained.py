@@ -20,7 +20,7 @@ as large as them), standing in for birds in natural scenes; at ``full`` scale CU
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +53,7 @@ __all__ = [
     "finegrained_set",
     "cam_boxes",
     "FineGrainedResult",
+    "context_boxes",
     "finegrained_protocol",
     "table4_view",
     "check_claims",
@@ -191,6 +192,7 @@ class FineGrainedResult:
     svm_full: Pipeline
     ious: np.ndarray
     baseline_ious: dict[str, np.ndarray] | None = None
+    correct: dict[str, np.ndarray] | None = None  # variant -> (N_test,) bool
 
 
 def _fit_score(
@@ -205,6 +207,7 @@ def _fit_score(
     svm = cfeatures.fit_linear_svm(train_x, train_y, cs, cv_folds, seed)
     pred = svm.predict(test_x)
     p = float(np.mean(pred == test_y))
+
     row = {
         "accuracy": 100.0 * p,
         "stderr": 100.0 * float(np.sqrt(p * (1.0 - p) / len(test_y))),
@@ -215,19 +218,42 @@ def _fit_score(
     return svm, pred, row
 
 
+def context_boxes(boxes: np.ndarray, sizes: np.ndarray, margin: float) -> np.ndarray:
+    """Square boxes ``(N, 4)`` centred on ``boxes`` with side ``margin`` x their long side,
+    moved inside the image (``sizes`` ``(N, 2)`` as (H, W)) and clipped to its short side:
+    a crop that keeps the object's aspect ratio and some of its surroundings."""
+    b = check_boxes("boxes", boxes)
+    hw = np.asarray(sizes, dtype=np.float64)
+    if not isinstance(margin, int | float) or isinstance(margin, bool) or margin <= 0:
+        fail("margin", "a positive number", repr(margin))
+    cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
+    side = np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]) * margin
+    side = np.maximum(np.minimum(side, hw.min(axis=1)), 1.0)
+    x0 = np.clip(cx - side / 2, 0, hw[:, 1] - side)
+    y0 = np.clip(cy - side / 2, 0, hw[:, 0] - side)
+    return np.stack([x0, y0, x0 + side, y0 + side], axis=1)
+
+
 def finegrained_protocol(
     fs: FeatureSet,
     train: TargetSet,
     test: TargetSet,
     cache_dir: str | Path | None,
     threshold: float = 0.2,
+    crop_margin: float = 0.0,
+    crop_size: int | None = None,
     cs: Sequence[float] = (0.01, 0.1, 1.0, 10.0),
     cv_folds: int = 3,
     seed: int = 0,
     device: str = "cpu",
 ) -> FineGrainedResult:
-    """Table 4's three SVMs (full image, CAM crop, ground-truth box) on ``fs`` (GAP features
-    of a GAP network) and the CAM boxes' accuracy at IoU 0.5 (module docstring)."""
+    """Table 4's SVMs (full image, CAM crop, ground-truth box) on ``fs`` (GAP features of a
+    GAP network) and the CAM boxes' accuracy at IoU 0.5 (module docstring).
+
+    Crops are fed at ``crop_size`` px (default ``fs.input_size``). ``crop_margin`` 0: the
+    box itself, warped to a square (the paper). ``crop_margin`` m > 0: a square of m x the
+    box's long side around it (:func:`context_boxes`), and the warped crops are scored
+    too, as extra rows "(box warped)"."""
     if fs.kind != "gap":
         fail("fs", "GAP features of a GAP network (CAMs need them)", fs.label)
     for name, t in (("train", train), ("test", test)):
@@ -235,28 +261,38 @@ def finegrained_protocol(
             fail(name, "a target set with ground-truth boxes", f"{t.name} without boxes")
     check_boxes("train.boxes", train.boxes)
     check_boxes("test.boxes", test.boxes)
+    if isinstance(crop_margin, bool) or not isinstance(crop_margin, int | float) or crop_margin < 0:
+        fail("crop_margin", "a number >= 0 (0: the box warped, as the paper)", repr(crop_margin))
+    crop_fs = replace(fs, input_size=crop_size or fs.input_size)
     fit = (cs, cv_folds, seed)
-    rows = []
     full_tr = target_features(fs, train, cache_dir, device=device)
     full_te = target_features(fs, test, cache_dir, device=device)
     svm_full, pred, row = _fit_score(full_tr, train.labels, full_te, test.labels, *fit)
-    rows.append(row)
+    rows = [{"variant": "full image", "annotation": "n/a", **row}]
+    correct = {"full image": pred == test.labels}
 
     train_boxes = _cached_boxes(
         fs, train, svm_full, train.labels, threshold, cache_dir, "truth", device
     )
     test_boxes = _cached_boxes(fs, test, svm_full, pred, threshold, cache_dir, "top1", device)
-    crop_tr = target_features(fs, train, cache_dir, train_boxes, "camcrop", device=device)
-    crop_te = target_features(fs, test, cache_dir, test_boxes, "camcrop", device=device)
-    rows.append(_fit_score(crop_tr, train.labels, crop_te, test.labels, *fit)[2])
-
-    gt_tr = target_features(fs, train, cache_dir, train.boxes, "gtbox", device=device)
-    gt_te = target_features(fs, test, cache_dir, test.boxes, "gtbox", device=device)
-    rows.append(_fit_score(gt_tr, train.labels, gt_te, test.labels, *fit)[2])
+    hw_tr, hw_te = image_sizes(train.images), image_sizes(test.images)
+    modes = [(crop_margin, "")] + ([(0.0, " (box warped)")] if crop_margin > 0 else [])
+    for margin, suffix in modes:
+        for variant, annotation, tr_boxes, te_boxes in (
+            ("CAM crop", "n/a", train_boxes, test_boxes),
+            ("ground-truth box", "BBox", train.boxes, test.boxes),
+        ):
+            if margin > 0:
+                tr_boxes = context_boxes(tr_boxes, hw_tr, margin)
+                te_boxes = context_boxes(te_boxes, hw_te, margin)
+            tag = ("camcrop" if annotation == "n/a" else "gtbox") + (f"-m{margin:g}" * (margin > 0))
+            a = target_features(crop_fs, train, cache_dir, tr_boxes, tag, device=device)
+            b = target_features(crop_fs, test, cache_dir, te_boxes, tag, device=device)
+            _, crop_pred, row = _fit_score(a, train.labels, b, test.labels, *fit)
+            rows.append({"variant": variant + suffix, "annotation": annotation, **row})
+            correct[variant + suffix] = crop_pred == test.labels
 
     table = pd.DataFrame(rows)
-    table.insert(0, "annotation", [a for _, a in VARIANTS])
-    table.insert(0, "variant", [v for v, _ in VARIANTS])
     table.insert(0, "network", fs.name)
     return FineGrainedResult(
         fs.name,
@@ -268,6 +304,7 @@ def finegrained_protocol(
         svm_full,
         iou_elementwise(test_boxes, test.boxes),
         trivial_box_ious(train, test),
+        correct,
     )
 
 
@@ -292,20 +329,25 @@ def trivial_box_ious(train: TargetSet, test: TargetSet) -> dict[str, np.ndarray]
 
 def table4_view(results: Sequence[FineGrainedResult], paper: pd.DataFrame) -> pd.DataFrame:
     """The paper's Table 4 rows for GoogLeNet-GAP beside this project's rows: one row per
-    variant, the paper's accuracy, then "acc ± stderr" per network."""
+    variant, the paper's accuracy where it has the row, then "acc ± stderr" per network."""
     paper_acc = paper.set_index("method")["accuracy"]
+    variants = list(dict.fromkeys(v for r in results for v in r.table["variant"]))
     rows = []
-    for variant, annotation in VARIANTS:
-        row = {
-            "variant": variant,
-            "annotation": annotation,
-            "paper (CUB-200, GoogLeNet-GAP)": float(paper_acc[PAPER_ROWS[variant]]),
-        }
+    for variant in variants:
+        row: dict[str, object] = {"variant": variant}
+        row["paper (CUB-200, GoogLeNet-GAP)"] = (
+            float(paper_acc[PAPER_ROWS[variant]]) if variant in PAPER_ROWS else None
+        )
         for r in results:
-            t = r.table.set_index("variant").loc[variant]
-            row[r.network] = f"{t['accuracy']:.1f} ± {t['stderr']:.1f}"
+            t = r.table.set_index("variant")
+            if variant in t.index:
+                row["annotation"] = t.loc[variant, "annotation"]
+                row[r.network] = (
+                    f"{t.loc[variant, 'accuracy']:.1f} ± {t.loc[variant, 'stderr']:.1f}"
+                )
         rows.append(row)
-    return pd.DataFrame(rows).set_index("variant")
+    view = pd.DataFrame(rows).set_index("variant")
+    return view[["annotation", *[c for c in view.columns if c != "annotation"]]]
 
 
 def check_claims(result: FineGrainedResult) -> pd.DataFrame:
@@ -314,6 +356,16 @@ def check_claims(result: FineGrainedResult) -> pd.DataFrame:
     acc = result.table.set_index("variant")["accuracy"]
     se = result.table.set_index("variant")["stderr"]
     full, crop, gt = acc["full image"], acc["CAM crop"], acc["ground-truth box"]
+    paired = ""
+    if result.correct is not None:
+        d = result.correct["CAM crop"].astype(float) - result.correct["full image"]
+        paired = f" ± {100.0 * d.std(ddof=1) / np.sqrt(len(d)):.1f} paired s.e."
+    warped = ""
+    if "CAM crop (box warped)" in acc.index:
+        warped = (
+            f"; boxes warped as the paper crops them: CAM crop {acc['CAM crop (box warped)']:.1f}, "
+            f"ground-truth box {acc['ground-truth box (box warped)']:.1f}"
+        )
     return pd.DataFrame(
         [
             {
@@ -321,8 +373,8 @@ def check_claims(result: FineGrainedResult) -> pd.DataFrame:
                 "holds": "yes" if crop > full else "no",
                 "evidence": (
                     f"{result.network}: crop {crop:.1f} ± {se['CAM crop']:.1f} vs full "
-                    f"{full:.1f} ± {se['full image']:.1f} ({crop - full:+.1f} points; "
-                    "paper +4.8)"
+                    f"{full:.1f} ± {se['full image']:.1f} ({crop - full:+.1f}{paired} points; "
+                    f"paper +4.8){warped}"
                 ),
             },
             {

@@ -17,6 +17,7 @@ M_c(x, y) = sum_k w_ck f_k(x, y), so a GAP network localizes classes it was neve
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -972,7 +973,8 @@ def build_feature_sets(
     trained = [n for n in names if n != "efficientnet-lite0"]
     family, size = {}, 224
     if trained:
-        recipe = experiments.recipe_for(dict(params))
+        # one seed is enough here: no headline networks, so no extra seeds are trained
+        recipe = dataclasses.replace(experiments.recipe_for(dict(params)), headline=())
         family = experiments.train_family(trained, recipe, progress=progress)
         size = input_size or recipe.image_size
     out = []
