@@ -201,3 +201,19 @@ def test_bad_input_is_a_one_line_error_naming_the_argument(call, name):
     with pytest.raises(InputError, match=rf"^{name}: expected") as info:
         call()
     assert "\n" not in str(info.value)
+
+
+def test_text_detector_end_to_end_on_a_tiny_network():
+    from torch import nn
+
+    from cam_core.models import CAMNet
+
+    torch.manual_seed(0)
+    features = nn.Sequential(nn.Conv2d(3, 8, 3, stride=4, padding=1), nn.ReLU())
+    net = CAMNet(features, 8, 2)
+    result = textdetect.text_detector(net, "tiny", 4, 8, 4, size=64)
+    assert result.cams.shape == (4, 64, 64) and result.boxes.shape == (4, 4)
+    assert result.table["boxes"].iloc[0] == "CAM, paper's rule"
+    assert 0 < result.peak_chance < 1 and 0 <= result.peak_in_box <= 1
+    assert "chance" in textdetect.verdict(result, "tiny")
+    assert textdetect.claim_holds(result) in ("yes", "no")

@@ -146,13 +146,19 @@ class TextResult:
     gt_boxes: np.ndarray
     ious: np.ndarray
     table: pd.DataFrame
-    peak_in_box: float
-    train: TextSet  # share of test positives whose CAM maximum lies inside the text box
+    peak_in_box: float  # share of test positives whose CAM maximum lies inside the text box
+    train: TextSet
 
     @property
     def box_accuracy(self) -> float:
         """Share of test positives whose CAM box (paper's rule) has IoU >= 0.5 with the text."""
         return float(self.table["accuracy"].iloc[0])
+
+    @property
+    def peak_chance(self) -> float:
+        """The same share for a maximum placed at random: the text boxes' mean area share."""
+        wh = self.gt_boxes[:, 2:] - self.gt_boxes[:, :2]
+        return float((wh[:, 0] * wh[:, 1]).mean() / (self.images.shape[1] * self.images.shape[2]))
 
 
 def text_detector(
