@@ -109,7 +109,8 @@ photo_scores.round(3)
 # fully-connected layers (standing for AlexNet) are trained here once with image labels
 # only (Table 1's recipe, cached) and shown on test images they never saw. Boxes are drawn
 # from the map of the true class, so a box is judged apart from whether the class was
-# guessed (the "GT-known" setting); the caption gives the predicted class too.
+# guessed (the "GT-known" setting); the caption gives the predicted class too. The images
+# shown are the first ones of the test split, in order, not picked.
 #
 # **(a)** Ground truth in green, the CAM box in red, over the CAM.
 
@@ -134,6 +135,13 @@ viz.show(examples.boxes_figure)
 
 # %%
 viz.show(examples.pair_figure)
+
+# %% [markdown]
+# *Reading it* (`cpu` profile). The CAM box often frames the most discriminative part
+# rather than the whole animal (a cat's or a horse's head), the paper's own observation
+# about CAMs; where a second blob above 20% of the maximum is larger than the one on the
+# object, the rule boxes the wrong blob. Backprop saliency lights many scattered pixels,
+# and its largest connected region above 20% of the maximum is usually a small patch.
 
 # %% [markdown]
 # **The number.** Over the whole scored test set, the mean IoU of each box with the ground

@@ -297,7 +297,6 @@ def test_crop_box_follows_preprocess_imagenet():
             ),
             "gt_boxes",
         ),  # fmt: skip
-        (lambda: figures.to_model_input(np.zeros((1, 4, 4, 3))), "images"),
         (lambda: figures.annotated_boxes(figures.photo_boxes(), ["astronaut"]), "names"),
     ],
 )

@@ -50,7 +50,6 @@ __all__ = [
     "class_maps",
     "localization_scores",
     "summarize",
-    "to_model_input",
     "photo_inputs",
     "crop_box",
     "photo_boxes",
@@ -345,22 +344,6 @@ def benchmark_entries(
                 fail("family", f"trained members of {name!r}", sorted(family))
             out[prefix + paper_name(name)] = (family[name][0].model, method)
     return out
-
-
-def to_model_input(
-    images: np.ndarray,
-    mean: Sequence[float] = IMAGENET_MEAN,
-    std: Sequence[float] = IMAGENET_STD,
-) -> torch.Tensor:
-    """uint8 images ``(N, H, W, 3)`` -> float32 ``(N, 3, H, W)`` normalised with mean/std."""
-    check_array("images", images, ndim=4, layout="(N, H, W, 3)")
-    arr = np.asarray(images)
-    if arr.dtype != np.uint8 or arr.shape[3] != 3:
-        fail("images", "uint8 (N, H, W, 3) images", f"{arr.dtype} {arr.shape}")
-    x = torch.from_numpy(np.ascontiguousarray(arr)).permute(0, 3, 1, 2).float() / 255.0
-    m = torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1)
-    s = torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1)
-    return (x - m) / s
 
 
 def photo_inputs(names: Sequence[str], size: int = 224) -> tuple[torch.Tensor, np.ndarray]:
