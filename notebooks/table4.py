@@ -125,7 +125,7 @@ runs = [
     )
     for fs in feature_list
 ]
-finegrained.table4_view(runs, paper.paper_table(4))
+transfer.readable(finegrained.table4_view(runs, paper.paper_table(4)))
 
 # %% [markdown]
 # *Table 4 (this project, this profile).* Linear-SVM test accuracy (%) ± its binomial

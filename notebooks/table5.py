@@ -156,7 +156,9 @@ results.status_table(params["out_dir"], "table5")
 # test accuracy (all columns in `results/<profile>/table5/table5.csv`).
 
 # %%
-transfer.readable(tidy[["features", "dataset", "split", "C", "train_images", "accuracy"]])
+transfer.readable(
+    tidy[["features", "dataset", "split", "C", "train_images", "accuracy"]], precision=2
+)
 
 # %% [markdown]
 # ## Provenance

@@ -403,7 +403,7 @@ def box_accuracy_table(results: Sequence[FineGrainedResult]) -> pd.DataFrame:
             {
                 "boxes": f"CAM of {r.network}",
                 "IoU >= 0.5 (%)": round(r.box_accuracy, 1),
-                "mean IoU": round(float(np.mean(r.ious)), 3),
+                "mean IoU (%)": round(100.0 * float(np.mean(r.ious)), 1),
                 "paper (CUB-200, GoogLeNet-GAP)": 41.0,
             }
         )
@@ -413,7 +413,7 @@ def box_accuracy_table(results: Sequence[FineGrainedResult]) -> pd.DataFrame:
                 {
                     "boxes": f"{name} (no image seen)",
                     "IoU >= 0.5 (%)": round(100.0 * float(np.mean(ious >= 0.5)), 1),
-                    "mean IoU": round(float(np.mean(ious)), 3),
+                    "mean IoU (%)": round(100.0 * float(np.mean(ious)), 1),
                     "paper (CUB-200, GoogLeNet-GAP)": None,
                 }
             )

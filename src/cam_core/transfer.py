@@ -922,11 +922,14 @@ def localization_summary(results: Sequence[SvmCamResult]) -> pd.DataFrame:
                     "peak in box (%)": round(100.0 * float(sc["peak_in_box"].mean()), 1),
                     "chance: mean box area (%)": round(100.0 * float(sc["box_area"].mean()), 1),
                     "box IoU >= 0.5 (%)": round(100.0 * float((sc["iou"] >= 0.5).mean()), 1),
-                    "mean IoU": round(float(sc["iou"].mean()), 3),
+                    "mean IoU (%)": round(100.0 * float(sc["iou"].mean()), 1),
                 }
             )
         rows.append(row)
-    return pd.DataFrame(rows).set_index("dataset")
+    out = pd.DataFrame(rows).set_index("dataset")
+    if "scored images" in out:
+        out["scored images"] = out["scored images"].astype("Int64")
+    return out
 
 
 def panel_cells(
@@ -1139,9 +1142,10 @@ def figure8_status(summary: pd.DataFrame, profile: str, ratio: float = 1.5) -> d
     }
 
 
-def readable(table: pd.DataFrame, index: bool = True):
-    """``table`` for a page: long texts shown whole (no truncation), cells left-aligned;
-    ``index=False`` hides the row index."""
+def readable(table: pd.DataFrame, index: bool = True, precision: int = 1):
+    """``table`` for a page: long texts shown whole (no truncation), cells left-aligned,
+    numbers with ``precision`` decimals, missing values blank; ``index=False`` hides the
+    row index."""
     style = table.style.set_properties(**{"text-align": "left", "vertical-align": "top"})
-    style = style.format(precision=2, na_rep="")
+    style = style.format(precision=precision, na_rep="")
     return style if index else style.hide(axis="index")
