@@ -96,7 +96,10 @@ else:
 # %% [markdown]
 # *Box accuracy* is the share of held-out crops with a word whose box has IoU >= 0.5 with
 # the word's exact box; *mean IoU* averages the IoU itself. The trivial boxes show how hard
-# the task is: a word covers a small part of the crop.
+# the task is: a word covers a small part of the crop. Resolution matters here:
+# EfficientNet-Lite0's last map is 7 x 7 at 224 px (one cell is 32 px), the paper's
+# GoogLeNet-GAP map 14 x 14; a word is often no taller than one cell, so a box drawn from
+# the upsampled map is much larger than the word even when the map's maximum lies on it.
 #
 # ## Training pairs
 #
