@@ -108,8 +108,9 @@ viz.show(photo_figure)
 # %% [markdown]
 # *Reading it* (the six photos of the `cpu` profile). The CAM lies on the object that names
 # the class: the cat's face, the cup, the rocket (spreading onto the launch towers beside
-# it), the motorcycle's tank and frame, the tripod under the camera, the uniform and cap.
-# Backprop saliency is spread over edges and texture across the whole crop, object and
+# it), the motorcycle's tank and frame, the tripod under the camera; for "military
+# uniform" it is the officer's cap (and the flag beside it) more than the jacket. Backprop
+# saliency is spread over edges and texture across the whole crop, object and
 # background alike. On a GAP network Grad-CAM equals the CAM up to a constant factor (its
 # channel weights are the classifier row divided by the map's area; `tests/test_saliency.py`
 # checks it), so those two columns agree; they differ only on networks with other heads.
@@ -159,13 +160,22 @@ comparison = figures.map_comparison(
 viz.show(comparison.figure)
 
 # %% [markdown]
+# *Reading it* (`cpu` profile; the first test images, in order, not picked). The CAMs lie
+# on the animal, spread over much of its body, with the coarser AlexNet-like maps (stride
+# 8) the broadest; the GMP network's CAM sits on fewer, smaller spots, as the paper expects
+# of max pooling (one discriminative part rather than the object's extent). Where the
+# background is busy a CAM can also light distractors. Backprop saliency lights scattered
+# pixels in and around the object.
+#
 # **The number.** Over the scored test images (the map of the true class): *coverage* is the
 # share of the object's pixels (exact masks; at `full` scale the ground-truth boxes stand
 # in) where the map is at least `threshold` of its maximum, the pixels a reader sees lit;
 # *on object* is the share of those lit pixels that lie on the object (a map lighting the
 # whole image would cover 100% but only as much as the object's share of the image,
 # about 15% here, would be on the object). *mean IoU* and *box accuracy* (IoU >= 0.5) score
-# the box the paper's rule draws from each map. All in percent.
+# the box the paper's rule draws from each map. All in percent. The claim is about
+# coverage; the on-object share is there to show the price: at `cpu` scale backprop's few lit
+# pixels lie on the object more often than a CAM's broad region does.
 
 # %%
 comparison.summary.set_index("maps")
