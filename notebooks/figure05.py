@@ -139,10 +139,10 @@ viz.show(topk_figure)
 # The small networks stand for the paper's (GoogLeNet-GAP is `small-googlenet-gap`, and so
 # on: `cam_core.experiments.SMALL`); they are trained here once on the training split with
 # image labels only (the recipe of Table 1, cached) and shown on test images they never
-# saw. Each row: a test image (its true class at the left), the CAM of the true class from
-# each GAP/GMP network, then backprop saliency of the same class from the originals with
-# fully-connected layers (grey, stretched to the 99th percentile). At `full` scale the
-# paper's networks run on ILSVRC validation images instead.
+# saw. Each column: a test image (its true class on top), below it the CAM of the true
+# class from each GAP/GMP network, then backprop saliency of the same class from the
+# originals with fully-connected layers (grey, stretched to the 99th percentile). At `full`
+# scale the paper's networks run on ILSVRC validation images instead.
 
 # %%
 recipe = experiments.recipe_for(params)

@@ -147,7 +147,8 @@ viz.show(examples.pair_figure)
 # **The number.** Over the whole scored test set, the mean IoU of each box with the ground
 # truth and the share of boxes with IoU >= 0.5 (GT-known box accuracy), in percent, with the
 # networks' top-1 accuracy and top-1 localization error (right class and IoU >= 0.5) as in
-# Table 2, whose cached evaluations these are.
+# Table 2, whose cached evaluations these are (of the first training seed; Table 2 averages
+# over the seeds it trains).
 
 # %%
 examples.summary.set_index("maps")

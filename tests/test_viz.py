@@ -327,6 +327,10 @@ def test_map_grid_and_box_grid_layout():
     assert fig.axes[1].get_xlabel() == "IoU 0.06" and fig.axes[0].get_ylabel() == "one"
     pixels = viz.figure_to_array(fig)
     assert (pixels == [0, 255, 0]).all(axis=2).any() and (pixels == [255, 0, 0]).all(axis=2).any()
+    flipped = viz.map_grid(images, {"CAM": heat, "Backprop": heat}, row_titles=["one", "two"],
+                           transpose=True)  # fmt: skip
+    assert [a.get_title() for a in flipped.axes[:2]] == ["one", "two"]
+    assert [flipped.axes[i].get_ylabel() for i in (0, 2, 4)] == ["image", "CAM", "Backprop"]
     grid = viz.box_grid(np.zeros((5, 8, 8, 3), np.uint8), np.array([[1, 1, 4, 4]] * 5), ncols=2)
     assert len(grid.axes) == 6  # 3 rows of 2, the last cell empty
     with pytest.raises(InputError, match="^styles: expected"):

@@ -556,8 +556,8 @@ class Verdict:
     note: str
 
     def statement(self, claim: str) -> str:
-        """``"<claim>: holds (<note>)"`` or ``"... does not hold (...)"``."""
-        return f"{claim}: {'holds' if self.holds == 'yes' else 'does not hold'} ({self.note})"
+        """``"<claim>: holds"`` (or ``does not hold``) and the note on a second line."""
+        return f"{claim}: {'holds' if self.holds == 'yes' else 'does not hold'}\n{self.note}"
 
 
 def verdict(
@@ -723,8 +723,9 @@ def map_comparison(
         maps_for(entries, shown.x, shown.labels, normalize),
         styles={name: "gray" for name, (_, method) in entries.items() if method == "backprop"},
         row_titles=[scored.class_names[int(c)] for c in shown.labels],
-        title=f"CAMs of the true class, and backprop saliency: {scored.name}",
-        cell_inches=1.5,
+        title=f"CAMs of the true class, and backprop saliency:\n{scored.name}",
+        cell_inches=1.6,
+        transpose=True,
     )
     scores = dataset_scores(entries, scored, threshold=threshold, normalize=normalize)
     summary = summarize(scores, percent=True)

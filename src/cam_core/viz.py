@@ -266,7 +266,8 @@ def image_grid(
     text_h = fontsize / 72 * 1.35  # one line of text, inches
     left = 0.0 if rows is None else 0.3 + text_h * max(t.count("\n") + 1 for t in rows)
     cell_h = cell_inches + lines_cap * text_h + 0.08
-    top = lines_col * text_h + (0.45 if title else 0.08)
+    title_lines = title.count("\n") + 1 if title else 0
+    top = lines_col * text_h + (0.3 + 0.22 * title_lines if title else 0.08)
     grid_w = left + ncols * (cell_inches + 0.08) + 0.04
     # a long title widens the figure (about 0.55 em per character); the grid stays centred
     title_w = 0.0 if not title else 0.55 * (fontsize + 2) / 72 * max(map(len, title.split("\n")))
@@ -328,6 +329,7 @@ def map_grid(
     gray_percentile: float | None = 99.0,
     title: str | None = None,
     cell_inches: float = 1.9,
+    transpose: bool = False,
 ) -> Figure:
     """One row per image: the image (unless ``image_title`` is None), then one column per
     entry of ``columns`` (title -> maps ``(N, H, W)`` in [0, 1]), each an ``"overlay"`` (jet
@@ -335,7 +337,7 @@ def map_grid(
     boxes (``(N, 4)`` or a list of ``(G_i, 4)``) on every map column, red ``pred_boxes``
     (title -> ``(N, 4)``) and ``captions`` (title -> N strings) per column. ``images``: uint8
     ``(N, H, W, 3)``. Grey maps are shown stretched to their ``gray_percentile`` (see
-    :func:`gray_map`)."""
+    :func:`gray_map`). ``transpose``: one column per image and one row per map instead."""
     check_array("images", images, ndim=4, layout="(N, H, W, 3)")
     imgs = _numpy(images)
     if imgs.dtype != np.uint8 or imgs.shape[3] != 3:
@@ -383,9 +385,16 @@ def map_grid(
         cells.append(row)
         caps.append(cap)
     cols = ([image_title] if image_title is not None else []) + list(columns)
+    rows = row_titles
+    if transpose:  # one column per image: a narrow figure for many maps
+        cells, caps = (
+            [list(r) for r in zip(*cells, strict=True)],
+            [list(r) for r in zip(*caps, strict=True)],
+        )
+        rows, cols = cols, (None if row_titles is None else list(row_titles))
     return image_grid(
         cells,
-        row_titles=row_titles,
+        row_titles=rows,
         col_titles=cols,
         captions=caps if any(any(c) for c in caps) else None,
         title=title,
