@@ -99,7 +99,7 @@ def test_table4_view_and_claims_on_a_hand_made_result():
     assert fg.check_claims(res)["holds"].tolist() == ["yes", "yes"]
     view = fg.table4_view([res], paper.paper_table(4))
     assert view.loc["CAM crop", "paper (CUB-200, GoogLeNet-GAP)"] == 67.8
-    assert view.loc["full image", "net"] == "60.0 ± 1.0"
+    assert view.loc["full image", "net"] == "60.0\u00a0±\u00a01.0"
 
 
 def test_context_boxes_known_answers():

@@ -176,7 +176,11 @@ def test_claims_hold_and_fail_on_hand_made_tables():
     assert bad["holds"].tolist() == ["no", "no"]
     assert "2/2" not in bad.loc[0, "evidence"] and "0/2 sets" in bad.loc[0, "evidence"]
     view = transfer.table5_view(tidy([80, 90], [81, 90], [70, 85]))
-    assert view.loc["gap", "d0"] == "80.0 ± 0.0" and list(view.index) == ["gap", "ave", "fc7"]
+    assert view.loc["gap", "d0"] == "80.0\u00a0±\u00a00.0" and list(view.index) == [
+        "gap",
+        "ave",
+        "fc7",
+    ]
 
 
 def test_svm_cam_localization_scores_peaks_and_boxes():

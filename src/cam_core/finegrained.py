@@ -343,7 +343,7 @@ def table4_view(results: Sequence[FineGrainedResult], paper: pd.DataFrame) -> pd
             if variant in t.index:
                 row["annotation"] = t.loc[variant, "annotation"]
                 row[r.network] = (
-                    f"{t.loc[variant, 'accuracy']:.1f} ± {t.loc[variant, 'stderr']:.1f}"
+                    f"{t.loc[variant, 'accuracy']:.1f}\u00a0±\u00a0{t.loc[variant, 'stderr']:.1f}"
                 )
         rows.append(row)
     view = pd.DataFrame(rows).set_index("variant")

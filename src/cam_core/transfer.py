@@ -640,7 +640,8 @@ def summary_table(tidy: pd.DataFrame) -> pd.DataFrame:
 def table5_view(tidy: pd.DataFrame) -> pd.DataFrame:
     """Rows = feature sets, columns = target sets, cells "mean ± std" (%), in input order."""
     s = summary_table(tidy)
-    s["cell"] = [f"{m:.1f} ± {d:.1f}" for m, d in zip(s["mean"], s["std"], strict=True)]
+    # no-break spaces: a cell never wraps inside "mean ± std"
+    s["cell"] = [f"{m:.1f}\u00a0±\u00a0{d:.1f}" for m, d in zip(s["mean"], s["std"], strict=True)]
     view = s.pivot(index="features", columns="dataset", values="cell")
     return view.loc[list(dict.fromkeys(tidy["features"])), list(dict.fromkeys(tidy["dataset"]))]
 
