@@ -76,12 +76,16 @@ display(Markdown(f"**Caveat.** {out.notes}"))
 # ## The paper's Table 3 and this project's numbers
 
 # %%
-experiments.for_display(out.table)
+experiments.for_display(
+    out.table,
+    ["method", "supervision", "paper_top5", "top5", "diff_top5", "top1", "reproduced_by"]
+    + ["seeds"],
+)
 
 # %% [markdown]
 # *Table 3.* Top-5 localization error (%). *paper*: ILSVRC test set, as printed; rows
 # marked *full* were trained with box supervision. *top5*: this project's weakly
-# supervised rows on its scored set (mean over *seeds* training seeds, std beside), *top1*
+# supervised rows on its scored set (mean ± sample std over *seeds* training seeds), *top1*
 # for reference; *diff*: reproduced minus paper.
 
 # %% [markdown]

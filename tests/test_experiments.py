@@ -52,7 +52,10 @@ def test_tables_put_paper_and_reproduced_side_by_side(smoke_run):
     curves = t1.frames["learning_curves"]
     assert {"network", "seed", "epoch", "val_acc"} <= set(curves.columns)
     assert len(curves) == 6  # 4 networks, 2 of them with 2 seeds, 1 epoch
-    assert t1.frames["training_times"]["train_seconds"].gt(0).all()
+    times = t1.frames["training_times"]
+    assert times["train_seconds"].ge(0).all() and times["cpu_seconds"].notna().all()
+    assert times["threads"].ge(1).all() and not times["loaded_from_cache"].any()
+    assert experiments.training_summary(times).startswith("6 trained members")
 
     t2rows = t2.table.set_index("method")
     assert t2rows.loc["GoogLeNet-GAP", "reproduced_by"] == "small-googlenet-gap (CAM)"
@@ -140,10 +143,18 @@ def test_recipe_seeds_and_names():
         experiments.recipe_from_params({**params, "networks": ["tiny-gap"]})
 
 
-def test_for_display_blanks_missing_values():
-    shown = experiments.for_display(pd.DataFrame({"a_b": [1.0, np.nan], "c": ["x", None]}))
-    assert list(shown.columns) == ["a b", "c"]
-    assert shown.iloc[1].tolist() == ["", ""]
+def test_for_display_merges_std_and_blanks_missing_values():
+    table = pd.DataFrame(
+        {"a_b": [1.0, np.nan], "a_b_std": [0.5, np.nan], "c": ["x", None], "n": [3, 1]}
+    )
+    shown = experiments.for_display(table).data
+    assert list(shown.columns) == ["a b", "c", "n"]
+    assert shown["a b"].tolist() == ["1.00 ± 0.50", ""]
+    assert shown.iloc[1].tolist() == ["", "", "1"]
+    picked = experiments.for_display(table, columns=["n", "a_b"]).data
+    assert list(picked.columns) == ["n", "a b"]
+    with pytest.raises(InputError, match=r"^columns: expected columns of the table"):
+        experiments.for_display(table, columns=["zzz"])
 
 
 # --------------------------------------------------------------------------- full path
