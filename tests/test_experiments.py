@@ -47,6 +47,7 @@ def test_tables_put_paper_and_reproduced_side_by_side(smoke_run):
     assert row["reproduced_by"] == "small-googlenet-gap" and row["seeds"] == 2
     assert row["diff_top1"] == pytest.approx(row["top1"] - row["paper_top1"], abs=0.011)
     assert t1.table.set_index("network").loc["VGGnet", "reproduced_by"] == "not run"
+    assert pd.isna(t1.table.set_index("network").loc["VGGnet", "seeds"])
     assert t1.status == "partial"  # rows left out by request
     assert t1.headline == pytest.approx(row["top5"])
     curves = t1.frames["learning_curves"]

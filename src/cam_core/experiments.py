@@ -715,9 +715,9 @@ def table1(params: dict[str, Any], progress: Callable[[str], None] | None = None
                 diff_top1=round(t1[0] - p.top1_error, 2), diff_top5=round(t5[0] - p.top5_error, 2),
             )  # fmt: skip
         else:
-            row.update(reproduced_by="not run", seeds=0)
+            row.update(reproduced_by="not run", seeds=None)
         rows.append(row)
-    table = pd.DataFrame(rows)
+    table = _int_seeds(pd.DataFrame(rows))
     noise = _noise([v[1][1] for v in reproduced.values()])
     claims = []
     for gap, orig in (
@@ -759,6 +759,11 @@ def table1(params: dict[str, Any], progress: Callable[[str], None] | None = None
         claim_holds=_overall(claims_df),
         notes=_notes(recipe, splits, missing),
     )
+
+
+def _int_seeds(table: pd.DataFrame) -> pd.DataFrame:
+    """Seed counts as integers, empty where a row was not run."""
+    return table.assign(seeds=table["seeds"].astype("Int64"))
 
 
 def _round(x: float) -> float | None:
@@ -836,9 +841,9 @@ def table2(params: dict[str, Any], progress: Callable[[str], None] | None = None
             row["whole_image_top1"] = round(s["whole_top1_error"][0], 2)
         else:
             row["reproduced_by"] = "not run"
-            row["seeds"] = 0
+            row["seeds"] = None
         rows.append(row)
-    table = pd.DataFrame(rows)
+    table = _int_seeds(pd.DataFrame(rows))
     claims = _table2_claims(stats)
     curves = pd.concat(
         [
@@ -981,11 +986,11 @@ def table3(params: dict[str, Any], progress: Callable[[str], None] | None = None
                 top1=round(s["loc_top1_error"][0], 2),
             )
         else:
-            row.update(reproduced_by="quoted from the paper (fully supervised, not rerun)", seeds=0)
+            row.update(reproduced_by="quoted from the paper (not rerun)", seeds=None)
         rows.append(row)
     if "Backprop" in stats:
         rows[[r["method"] for r in rows].index("Backprop")]["reproduced_by"] = f"{base} (backprop)"
-    table = pd.DataFrame(rows)
+    table = _int_seeds(pd.DataFrame(rows))
     heur, plain = f"{paper_name(net)} (heuristics)", paper_name(net)
     noise = _noise([s["loc_top5_error"][1] for s in stats.values()])
     claims = pd.DataFrame(
@@ -1010,8 +1015,8 @@ def table3(params: dict[str, Any], progress: Callable[[str], None] | None = None
         headline=round(stats[heur]["loc_top5_error"][0], 2),
         claim_holds="yes" if claims.loc[0, "verdict"] == "holds" else "no",
         notes=_notes(recipe, splits, [])
-        + " Fully supervised rows are quoted from the paper, not rerun; "
-        + ("the ILSVRC test labels are not public: scored on val." if recipe.full else ""),
+        + " The fully supervised rows are quoted from the paper, not rerun."
+        + (" The ILSVRC test labels are not public: scored on val." if recipe.full else ""),
     )
 
 
@@ -1040,7 +1045,7 @@ def for_display(table: pd.DataFrame, columns: Sequence[str] | None = None):
 
 
 def _cell(value: object, std: object = None) -> str:
-    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+    if value is None or value is pd.NA or (isinstance(value, float) and not np.isfinite(value)):
         return ""
     if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
