@@ -25,6 +25,7 @@ import yaml
 from cam_core.validate import InputError, fail
 
 _HASH_CHUNK = 8 << 20
+MAX_DEPTH = 6  # deepest nesting level a part may declare
 
 
 @dataclass(frozen=True)
@@ -36,11 +37,13 @@ class Part:
     layout: str  # human description, quoted in messages
     suffix: str  # files counted end with this (case-sensitive), e.g. ".JPEG"
     count: int  # expected number of such files
-    depth: tuple[int, ...] = (0,)  # where files may sit: 0 = in the folder, 1 = one folder down
-    folders: int | None = None  # expected number of subfolders (depth 1 layouts)
-    folder_pattern: str | None = None  # regex every subfolder name must match
+    # where files may sit: 0 = in the folder, 1 = one folder down, 2 = two down (up to
+    # MAX_DEPTH), e.g. (2, 3) for SUN397's <letter>/<class>[/<sub>]/<name>.jpg
+    depth: tuple[int, ...] = (0,)
+    folders: int | None = None  # expected number of class folders (see :func:`_scan_part`)
+    folder_pattern: str | None = None  # regex every class folder's relative path must match
     names: tuple[str, int, int] | None = None  # (format, first, last): enumerable file names
-    folder_counts: Mapping[str, int] | None = None  # files per subfolder, when known
+    folder_counts: Mapping[str, int] | None = None  # files per class folder, when known
     kind: str = ""  # word for the files in messages ("JPEG"); default from the suffix
     group: str | None = None
     required: bool = True
@@ -183,8 +186,12 @@ def _part(where: str, d: object) -> Part:
         last = _int(f"{where}.names.last", names.get("last", first + d["count"] - 1))
         names = (str(names["format"]), first, last)
     depth = d.get("depth", [0])
-    if not isinstance(depth, list) or not depth or not all(v in (0, 1) for v in depth):
-        fail(f"{where}.depth", "a list of nesting levels among 0 and 1", repr(depth))
+    if (
+        not isinstance(depth, list)
+        or not depth
+        or not all(type(v) is int and 0 <= v <= MAX_DEPTH for v in depth)
+    ):
+        fail(f"{where}.depth", f"a list of nesting levels among 0..{MAX_DEPTH}", repr(depth))
     counts = d.get("folder_counts")
     if counts is not None and not isinstance(counts, dict):
         fail(f"{where}.folder_counts", "a mapping folder -> file count", type(counts).__name__)
@@ -284,45 +291,63 @@ class _Scan:
     total: int = 0
     per_folder: dict[str, int] = field(default_factory=dict)  # "" = files directly inside
     names: dict[str, str] | None = None  # file name -> relative path (when names are checked)
+    paths: set[str] | None = None  # relative paths of the counted files (when asked for)
     duplicate: str | None = None
     misplaced: str | None = None  # a counted file at a depth the layout does not allow
     bad_folder: str | None = None
 
 
-def _scan_part(folder: Path, part: Part, keep_names: bool) -> _Scan:
-    """Count ``part.suffix`` files at depth 0 and in direct subfolders; one scandir per folder."""
-    scan = _Scan(names={} if keep_names else None)
+def _scan_part(folder: Path, part: Part, keep_names: bool, keep_paths: bool = False) -> _Scan:
+    """Count ``part.suffix`` files down to the deepest level of ``part.depth``; one scandir
+    per folder, folders visited in sorted order.
+
+    ``per_folder`` holds the files directly in ``folder`` (key ``""``) and in every *class
+    folder*: a folder at an allowed level >= 1 that holds counted files, has no subfolders,
+    or sits at the deepest level (so at depth ``[1]`` every direct subfolder, empty or not;
+    at ``[2, 3]`` ``a/abbey`` and ``b/bazaar/indoor`` but not ``b/bazaar``). Files at a level
+    the layout does not allow are counted and reported as misplaced. ``folder_pattern`` is
+    matched against the class folders' relative paths (depth ``[0]``: the subfolders' names).
+    """
+    scan = _Scan(names={} if keep_names else None, paths=set() if keep_paths else None)
     pattern = re.compile(part.folder_pattern) if part.folder_pattern else None
-    subfolders = []
+    deepest = max(part.depth)
 
-    def take(entries: Iterable[os.DirEntry], sub: str) -> int:
-        n = 0
-        for entry in entries:
-            if sub == "" and entry.is_dir():
-                subfolders.append(entry.name)
+    def visit(path: Path, rel: str, level: int) -> None:
+        subfolders, n = [], 0
+        with os.scandir(path) as it:
+            for entry in it:
+                if entry.is_dir():
+                    subfolders.append(entry.name)
+                    continue
+                if not entry.name.endswith(part.suffix):
+                    continue
+                n += 1
+                rel_file = f"{rel}/{entry.name}" if rel else entry.name
+                if scan.names is not None:
+                    if entry.name in scan.names and scan.duplicate is None:
+                        scan.duplicate = f"{scan.names[entry.name]} and {rel_file}"
+                    scan.names[entry.name] = rel_file
+                if scan.paths is not None:
+                    scan.paths.add(rel_file)
+                if level not in part.depth and scan.misplaced is None:
+                    scan.misplaced = rel_file
+        scan.total += n
+        if level == 0:
+            scan.per_folder[""] = n
+        elif level in part.depth and (n or not subfolders or level == deepest):
+            scan.per_folder[rel] = n
+            if pattern is not None and not pattern.fullmatch(rel) and scan.bad_folder is None:
+                scan.bad_folder = rel
+        for sub in sorted(subfolders):
+            if level == 0 and deepest == 0:
+                # the layout has no subfolders: do not count what sits in them
+                if pattern is not None and not pattern.fullmatch(sub) and scan.bad_folder is None:
+                    scan.bad_folder = sub
                 continue
-            if not entry.name.endswith(part.suffix) or entry.is_dir():
-                continue
-            n += 1
-            rel = f"{sub}/{entry.name}" if sub else entry.name
-            if scan.names is not None:
-                if entry.name in scan.names and scan.duplicate is None:
-                    scan.duplicate = f"{scan.names[entry.name]} and {rel}"
-                scan.names[entry.name] = rel
-            if (1 if sub else 0) not in part.depth and scan.misplaced is None:
-                scan.misplaced = rel
-        return n
+            if level < deepest:
+                visit(path / sub, f"{rel}/{sub}" if rel else sub, level + 1)
 
-    with os.scandir(folder) as it:
-        scan.per_folder[""] = take(it, "")
-    for sub in sorted(subfolders):
-        if pattern is not None and not pattern.fullmatch(sub) and scan.bad_folder is None:
-            scan.bad_folder = sub
-        if 1 not in part.depth:
-            continue  # the layout has no subfolders: do not count what sits in them
-        with os.scandir(folder / sub) as it:
-            scan.per_folder[sub] = take(it, sub)
-    scan.total = sum(scan.per_folder.values())
+    visit(folder, "", 0)
     return scan
 
 
@@ -339,9 +364,13 @@ def _expected_names(part: Part) -> list[str]:
     return [fmt.format(i) for i in range(first, last + 1)]
 
 
-def _check_part(name: str, root: Path, part: Part, folder: Path, report: Report) -> None:
+def _check_part(
+    name: str, root: Path, part: Part, folder: Path, report: Report, listed: Sequence[str] = ()
+) -> None:
+    """Append the part's first problem to ``report``; ``listed``: files (relative to
+    ``folder``) the manifest names one by one, so that a missing one is named."""
     head = f"{name}: {folder}: expected {part.count} {part.what} ({part.layout})"
-    scan = _scan_part(folder, part, keep_names=part.names is not None)
+    scan = _scan_part(folder, part, keep_names=part.names is not None, keep_paths=bool(listed))
     report.counts[part.name] = scan.total
     found = f"found {scan.total}"
     problems = report.problems
@@ -361,6 +390,10 @@ def _check_part(name: str, root: Path, part: Part, folder: Path, report: Report)
             extra = sorted(set(scan.names) - set(expected))[0]
             problems.append(f"{head}, {found}; unexpected file: {scan.names[extra]}")
             return
+    missing = next((rel for rel in listed if rel not in scan.paths), None) if listed else None
+    if missing is not None:
+        problems.append(f"{head}, {found}; first missing: {missing}")
+        return
     off = next(
         (
             f"; first folder off: {sub} ({scan.per_folder.get(sub, 0)} of {want})"
@@ -516,7 +549,7 @@ def _check_tree(m: Manifest, root: Path, deep: bool, report: Report) -> None:
         report.located[part.name] = folder
         if part.group is not None:
             present[part.group].append(part.name)
-        _check_part(m.name, root, part, folder, report)
+        _check_part(m.name, root, part, folder, report, _listed_in(m, root, part, folder))
     for entry in m.files:
         path = _locate(root, entry.paths, want_dir=False)
         if path is None:
@@ -540,6 +573,18 @@ def _check_tree(m: Manifest, root: Path, deep: bool, report: Report) -> None:
     if deep:
         for archive in m.archives:
             _check_archive(m.name, root, archive, report)
+
+
+def _listed_in(m: Manifest, root: Path, part: Part, folder: Path) -> list[str]:
+    """The part's files that ``m`` lists one by one (e.g. a manifest made by
+    :func:`manifest_from_tree`), relative to ``folder``, in manifest order."""
+    prefix = folder.relative_to(root).as_posix()
+    prefix = "" if prefix == "." else prefix + "/"
+    return [
+        f.paths[0][len(prefix) :]
+        for f in m.files
+        if f.paths[0].startswith(prefix) and f.paths[0].endswith(part.suffix)
+    ]
 
 
 def _ok_line(m: Manifest, root: Path, deep: bool, report: Report) -> str:
@@ -580,7 +625,7 @@ def manifest_from_tree(
         if folder is None:
             parts.append(part)
             continue
-        scan = _scan_part(folder, part, keep_names=True)
+        scan = _scan_part(folder, part, keep_names=False, keep_paths=True)
         subs = {k: v for k, v in scan.per_folder.items() if k}
         names = part.names
         if names is not None:
@@ -594,11 +639,12 @@ def manifest_from_tree(
                 folder_counts=subs or None,
             )
         )
-        rel_folder = folder.relative_to(root).as_posix()
+        prefix = folder.relative_to(root).as_posix()
+        prefix = "" if prefix == "." else prefix + "/"
         # a part's files are evidence (size, sha256), not requirements of their own: the
-        # part's count and names already say which must exist
-        for rel in sorted(scan.names.values()):
-            files.append(_measured(root, f"{rel_folder}/{rel}", hash_max_bytes, required=False))
+        # part's check counts them and names the first listed one that is missing
+        for rel in sorted(scan.paths):
+            files.append(_measured(root, prefix + rel, hash_max_bytes, required=False))
     for entry in m.files:
         path = _locate(root, entry.paths, want_dir=False)
         if path is None:
