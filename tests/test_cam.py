@@ -88,6 +88,24 @@ def test_normalisation_and_relu():
     )
 
 
+def test_postprocess_leaves_the_callers_maps_intact():
+    # class_activation_maps normalises its own temporaries in place; the public
+    # postprocess_maps must not overwrite the tensor it is given.
+    maps = torch.tensor([[[[1.0, -1.0], [0.0, 4.0]], [[-2.0, -1.0], [-3.0, -4.0]]]])
+    before = maps.clone()
+    for rule, first in (("max", [[0.25, -0.25], [0.0, 1.0]]), ("minmax", [[0.4, 0.0], [0.2, 1.0]])):
+        out = postprocess_maps(maps, normalize=rule)
+        assert torch.equal(maps, before)
+        torch.testing.assert_close(out[0, 0], torch.tensor(first))
+    assert torch.equal(postprocess_maps(maps, normalize="max")[0, 1], torch.zeros(2, 2))
+    torch.testing.assert_close(
+        postprocess_maps(maps, normalize="minmax")[0, 1], torch.tensor([[2 / 3, 1.0], [1 / 3, 0.0]])
+    )
+    grad = maps.clone().requires_grad_(True)  # autograd sees no in-place edit either
+    postprocess_maps(grad, size=(4, 4), normalize="max").sum().backward()
+    assert grad.grad is not None
+
+
 def test_upsampling_known_values_and_order():
     # columns 0 and 1: bilinear, align_corners=False, 2 -> 4 samples at -0.25, .25, .75, 1.25
     maps = torch.tensor([[[[0.0, 1.0], [0.0, 1.0]]]])
