@@ -197,3 +197,99 @@ def test_check_data_command(tmp_path: Path, mini: Path, capsys: pytest.CaptureFi
     assert "error: name: expected a dataset with a manifest" in capsys.readouterr().err
     assert check_data_main(["ilsvrc2012"]) == 2
     assert "--root" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- nested layouts
+
+SUN397_LAYOUT = "(SUN397/<letter>/<class>[/<sub>]/sun_<id>.jpg, one folder per class)"
+
+
+def test_sun_manifests_published_counts():
+    sun = load_manifest("sun397").part("images")
+    assert (sun.count, sun.folders, sun.depth, sun.suffix) == (108_754, 397, (2, 3), ".jpg")
+    attr = load_manifest("sun-attribute").part("images")
+    assert (attr.count, attr.folders, attr.depth) == (14_340, None, (2, 3))
+
+
+def test_nested_classes_counted_and_missing_file_named(tmp_path: Path):
+    from cam_core.miniature_sets import make_miniature_scene
+
+    make_miniature_scene("sun397", tmp_path)  # a/abbey, b/bakery/shop, c/cabin/outdoor x 4
+    counts = {"images": {"files": 12, "folders": 3}}
+    report = check_dataset("sun397", tmp_path, expected_counts=counts)
+    assert report.ok, report.message
+    assert report.message.startswith(f"ok: sun397 at {tmp_path}: SUN397 12 image files in 3")
+    # the full manifest names the layout and the published count
+    assert check_dataset("sun397", tmp_path).message == (
+        f"sun397: {tmp_path}/SUN397: expected 108754 image files {SUN397_LAYOUT}, found 12"
+    )
+    # measured: b/bakery and c/cabin hold only subfolders, so they are not class folders
+    measured = manifest_from_tree("sun397", tmp_path)
+    assert measured.part("images").folder_counts == {
+        "a/abbey": 4,
+        "b/bakery/shop": 4,
+        "c/cabin/outdoor": 4,
+    }
+    assert measured.part("images").folders == 3
+    listed = [f.paths[0] for f in measured.files if f.paths[0].endswith(".jpg")]
+    assert listed[0] == "SUN397/a/abbey/sun_0aa001.jpg" and len(listed) == 12
+    deep = tmp_path / "SUN397" / "b" / "bakery" / "shop" / "sun_1aa002.jpg"
+    deep.unlink()
+    head = f"sun397: {tmp_path}/SUN397: expected 12 image files {SUN397_LAYOUT}, found 11"
+    assert check_dataset("sun397", tmp_path, expected_counts=counts).message == head
+    message = check_dataset("sun397", tmp_path, manifest=measured).message
+    assert message == f"{head}; first missing: b/bakery/shop/sun_1aa002.jpg"
+    assert "\n" not in message
+    # a class emptied: its folder is still a leaf, so it is still counted as a folder
+    for f in (tmp_path / "SUN397" / "a" / "abbey").iterdir():
+        f.unlink()
+    counts = {"images": {"files": 7, "folders": 3}}
+    report = check_dataset("sun397", tmp_path, expected_counts=counts)
+    assert report.ok and "SUN397 7 image files in 3 folders" in report.message
+    report = check_dataset("sun397", tmp_path, expected_counts=counts, manifest=measured)
+    assert report.message.endswith("found 7; first missing: a/abbey/sun_0aa001.jpg")
+
+
+def test_nested_layout_problems(tmp_path: Path):
+    from cam_core.miniature_sets import make_miniature_scene
+
+    make_miniature_scene("sun397", tmp_path)
+    stray = tmp_path / "SUN397" / "b" / "sun_stray.jpg"  # one level too shallow
+    stray.write_bytes(b"x")
+    counts = {"images": {"files": 13, "folders": 3}}
+    message = check_dataset("sun397", tmp_path, expected_counts=counts).message
+    assert message.endswith("found 13; misplaced: b/sun_stray.jpg")
+    stray.unlink()
+    # a fourth level is below the layout: neither visited nor counted
+    extra = tmp_path / "SUN397" / "b" / "bakery" / "shop" / "old"
+    extra.mkdir()
+    (extra / "sun_old.jpg").write_bytes(b"x")
+    assert check_dataset("sun397", tmp_path, expected_counts=counts).counts == {"images": 12}
+    # a class folder whose path breaks the pattern
+    m = manifest_to_dict(load_manifest("sun397"))
+    m["parts"][0].update(count=12, folders=3, folder_pattern=r"[a-z]/[a-z_]+(/[a-z_]+)?")
+    assert check_dataset("sun397", tmp_path, manifest=m).ok
+    (tmp_path / "SUN397" / "c" / "cabin").rename(tmp_path / "SUN397" / "c" / "Cab1n")
+    message = check_dataset("sun397", tmp_path, manifest=m).message
+    assert message.endswith("one folder per class): unexpected folder: c/Cab1n/outdoor")
+    with pytest.raises(InputError, match=r"depth: expected a list of nesting levels among 0\.\.6"):
+        m["parts"][0]["depth"] = [2, 7]
+        parse_manifest(m)
+
+
+def test_sun_attribute_images_counted_under_images(tmp_path: Path):
+    from cam_core.miniature_sets import make_miniature_scene
+    from cam_core.scene_datasets import locate
+
+    make_miniature_scene("sun-attribute", tmp_path)
+    root = locate("sun-attribute", tmp_path)
+    report = check_dataset("sun-attribute", root, expected_counts={"images": 12})
+    assert report.ok and f"at {root}: images 12 image files; files: 3 present" in report.message
+    (root / "images" / "c" / "canyon" / "sun_2x004.jpg").unlink()
+    measured = manifest_from_tree("sun-attribute", root)  # measured after the loss: 11
+    assert measured.part("images").count == 11
+    message = check_dataset("sun-attribute", root, expected_counts={"images": 12}).message
+    assert message == (
+        f"sun-attribute: {root}/images: expected 12 image files "
+        "(images/<letter>/<class>[/<sub>]/<name>.jpg), found 11"
+    )

@@ -122,8 +122,8 @@ MINIATURE_COUNTS = {
     "caltech256": {"images": {"files": 14, "folders": 4}},
     "action40": {"images": 12, "splits": 7},
     "event8": {"images": {"files": 32, "folders": 8}},
-    "sun397": {},
-    "sun-attribute": {},
+    "sun397": {"images": {"files": 12, "folders": 3}},
+    "sun-attribute": {"images": 12},
 }
 
 
