@@ -67,3 +67,29 @@ def test_bad_table_number_names_argument():
         paper_table(6)
     with pytest.raises(InputError, match=r"^key: expected one of"):
         paper_value("no_such_number")
+
+
+def test_na_text_is_kept_and_only_empty_cells_are_missing(tmp_path, monkeypatch):
+    # the real file: Table 4 prints "n/a" for methods without annotation; it stays text
+    t4 = paper_table(4).set_index("method")
+    assert t4.loc["GoogLeNet-GAP on full image", "annotation"] == "n/a"
+    assert list(paper_table(4)["annotation"]).count("n/a") == 3
+    assert t4["annotation"].notna().all() and t4.loc["DPD", "accuracy"] == 51.0
+    # a transcription with every default pandas NA word: only the empty cell is missing
+    folder = tmp_path / "data" / "paper"
+    folder.mkdir(parents=True)
+    (folder / "table4.csv").write_text(
+        "method,annotation,accuracy\na,n/a,1.5\nb,NA,2\nc,null,\nd,,4\ne,N/A,5\nf,None,6\n"
+    )
+    monkeypatch.setenv("CAM_REPRO_ROOT", str(tmp_path))
+    t = paper_table(4)
+    assert t["annotation"].tolist()[:3] == ["n/a", "NA", "null"]
+    assert t["annotation"].tolist()[4:] == ["N/A", "None"]
+    assert t["annotation"].isna().tolist() == [False, False, False, True, False, False]
+    assert t["accuracy"].isna().tolist() == [False, False, True, False, False, False]
+    assert t["accuracy"].dtype == "float64" and t["accuracy"].sum() == 18.5
+    # a word in a number column is an error, not a silent NaN
+    (folder / "table4.csv").write_text("method,annotation,accuracy\na,n/a,1.5\nb,BBox,n/a\n")
+    with pytest.raises(InputError, match=r"^table4.csv column 'accuracy': expected numbers.*"
+                       r"got 'n/a' in data row 2$"):  # fmt: skip
+        paper_table(4)
