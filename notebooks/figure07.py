@@ -63,6 +63,7 @@ table4 = profiles.validate_parameters(
     "table4", **{k: params[k] for k in ("profile", "data_root", "out_dir", "device", "seed")}
 )
 cache_dir = Path(params["out_dir"]) / "cache" / "features"
+paper_share = paper.paper_value(finegrained.CUB_BOX_ACCURACY_KEY)  # the paper's 41.0%
 profiles.parameters_table(params)
 
 # %%
@@ -103,31 +104,45 @@ viz.show(figure)
 # ## How often the box is right
 
 # %%
-scores = finegrained.box_accuracy_table([run])
+scores = finegrained.box_accuracy_table([run], paper_share)
 transfer.readable(scores)
 
 # %% [markdown]
 # *Box accuracy.* Share of **all** test images whose CAM box has IoU ≥ 0.5 with the
-# ground-truth box (the paper: 41.0% on CUB-200-2011), beside two boxes that look at no
-# image: the whole image and a centred box of the training boxes' mean size.
+# ground-truth box, with its 95% exact (Clopper-Pearson) binomial interval over those
+# images (the paper: 41.0% on CUB-200-2011), beside two boxes that look at no image: the
+# whole image and a centred box of the training boxes' mean size.
+#
+# ## Does the claim hold?
+
+# %%
+claims = finegrained.figure7_claims(run, paper_share)
+transfer.readable(claims.set_index("test"))
+
+# %% [markdown]
+# *The claim as the paper states it* (first row): 41.0% of the CAM boxes reach IoU 0.5. It
+# holds when the paper's share is not above the measured share's 95% interval, i.e. when
+# this run's boxes are not significantly worse than the paper's; the evidence line gives
+# the numbers. At `cpu` scale the boxes come from a small network on the fine-grained
+# silhouettes in clutter, not GoogLeNet-GAP on birds, so a verdict of "no" says the share
+# was not reached here, not that the paper's CUB number is wrong. *Context, not the
+# claim* (second row): whether the CAM boxes beat boxes that see no image (the lower end
+# of the CAM share's interval above the better of the two blind boxes), i.e. whether the
+# maps carry any localization at all.
 
 # %%
 with results.Experiment(params) as experiment:
     experiment.save_figure("figure07.png", figure)
-    experiment.write_csv("figure07_boxes.csv", scores)
+    experiment.write_csv("figure07_boxes.csv", scores.reset_index())  # keep the row labels
     experiment.write_csv("figure07_shown.csv", panel.scores)
-    experiment.write_status(
-        **finegrained.figure7_status(
-            run, paper.paper_value("cub_box_accuracy_iou05"), params["profile"]
-        )
-    )
+    experiment.write_csv("figure07_claims.csv", claims)
+    experiment.write_status(**finegrained.figure7_status(run, paper_share, params["profile"]))
 results.status_table(params["out_dir"], "figure07")
 
 # %% [markdown]
-# *Status of this figure.* The headline metric, the paper's value and this project's. The
-# claim is read as "a useful share of CAM boxes is right": it holds when the CAM boxes
-# beat both image-blind boxes at IoU 0.5 by at least 10 points; 41.0% itself is a CUB
-# number and is not expected here.
+# *Status of this figure.* The headline metric, the paper's value and this project's;
+# *claim_holds* is the first row of the table above (the paper's 41.0% against this run's
+# share and its interval).
 #
 # ## Provenance
 #

@@ -127,3 +127,75 @@ def test_context_crops_add_warped_rows(tmp_path):
     ]  # fmt: skip
     assert (res.table["accuracy"] == 100.0).all()
     assert "boxes warped as the paper crops them" in fg.check_claims(res).loc[0, "evidence"]
+
+
+def test_binomial_interval_known_answers():
+    # k = 0 and k = n have closed forms: upper 1 - (a/2)^(1/n), lower (a/2)^(1/n)
+    assert fg.binomial_interval(0, 10) == (0.0, pytest.approx(100 * (1 - 0.025**0.1)))
+    assert fg.binomial_interval(10, 10) == (pytest.approx(100 * 0.025**0.1), 100.0)
+    assert fg.binomial_interval(0, 10)[1] == pytest.approx(30.850, abs=1e-3)
+    # 5 of 10: the tabulated Clopper-Pearson interval 18.71-81.29%
+    low, high = fg.binomial_interval(5, 10)
+    assert (round(low, 2), round(high, 2)) == (18.71, 81.29)
+    # 217 of 1000 from the beta quantiles that define the interval
+    from scipy.stats import beta
+
+    low, high = fg.binomial_interval(217, 1000, 0.9)
+    assert low == pytest.approx(100 * beta.ppf(0.05, 217, 784))
+    assert high == pytest.approx(100 * beta.ppf(0.95, 218, 783))
+    with pytest.raises(InputError, match=r"^hits: expected an int in 0\.\.total"):
+        fg.binomial_interval(11, 10)
+    with pytest.raises(InputError, match=r"^confidence: expected a float in \(0, 1\)"):
+        fg.binomial_interval(1, 10, 95)
+
+
+def test_share_claim_verdicts():
+    # 217 of 1000 right (the cpu scale's 21.7%): interval about 19.2-24.4%, 41.0% above it
+    c = fg.share_claim(np.arange(1000) < 217, 41.0)
+    assert (c.hits, c.total, c.share) == (217, 1000, 21.7)
+    assert (round(c.low, 1), round(c.high, 1)) == (19.2, 24.4)
+    assert c.holds == "no" and c.where == "above"
+    # 5 of 10: 41% lies inside 18.7-81.3%; the claim is not refuted
+    c = fg.share_claim(np.arange(10) < 5, 41.0)
+    assert c.holds == "yes" and c.where == "inside"
+    # 10 of 10: more boxes right than the paper's share also holds it
+    c = fg.share_claim(np.ones(10, bool), 41.0)
+    assert c.holds == "yes" and c.where == "below"
+    # 0 of 10: upper end 30.85% < 41%; 0 of 2: upper end 84.2%, too few images to tell
+    assert fg.share_claim(np.zeros(10, bool), 41.0).holds == "no"
+    assert fg.share_claim(np.zeros(2, bool), 41.0).holds == "yes"
+    with pytest.raises(InputError, match=r"^hits: expected a non-empty \(N,\) bool array"):
+        fg.share_claim(np.array([1, 0]), 41.0)
+    with pytest.raises(InputError, match=r"^paper_percent: expected a share in percent"):
+        fg.share_claim(np.ones(3, bool), 141.0)
+
+
+def test_figure7_claims_and_status_on_a_hand_made_result():
+    # 20 test images: 5 CAM boxes at IoU >= 0.5 (25%); blind boxes: 2 and 0 of 20
+    ious = np.array([0.9, 0.5, 0.7, 0.6, 0.55] + [0.3] * 15)
+    blind = {"whole image": np.array([0.6, 0.5] + [0.1] * 18), "centred box": np.zeros(20)}
+    res = fg.FineGrainedResult(
+        "net", pd.DataFrame(), 25.0, None, None, None, None, ious, baseline_ious=blind
+    )
+    claims = fg.figure7_claims(res, 41.0)
+    assert claims["holds"].tolist() == ["yes", "no"]  # 41% inside 8.7-49.1%; 8.7 < 10
+    assert claims.loc[0, "test"] == "the paper's claim: 41.0% of CAM boxes reach IoU \u2265 0.5"
+    assert claims.loc[0, "evidence"] == (
+        "net: 25.0% (5 of 20 test images), 95% exact binomial interval 8.7\u201349.1%; "
+        "the paper's 41.0% (CUB-200-2011, GoogLeNet-GAP) lies inside that interval"
+    )
+    assert claims.loc[1, "test"].startswith("context, not the paper's claim")
+    context = claims.loc[1, "evidence"]
+    assert "whole image 10.0%, centred box 0.0% (+15.0 points over the whole image)" in context
+    status = fg.figure7_status(res, 60.0, "cpu")  # 60% lies above 8.7-49.1%
+    assert status["claim_holds"] == "no" and status["status"] == "partial"
+    assert status["reproduced_value"] == 25.0
+    assert "the paper's 60.0% (CUB-200-2011, GoogLeNet-GAP) lies above" in status["notes"]
+    assert "; context (not the claim): net: CAM 25.0%" in status["notes"]
+    table = fg.box_accuracy_table([res], 41.0)
+    assert table.loc["CAM of net", "IoU >= 0.5 (%)"] == 25.0
+    assert table.loc["CAM of net", "95% interval (%)"] == "8.7\u201349.1"
+    assert table.loc["whole image (no image seen)", "IoU >= 0.5 (%)"] == 10.0
+    assert fg.box_accuracy_table([res]).loc["CAM of net", "paper (CUB-200, GoogLeNet-GAP)"] == (
+        paper.paper_value("cub_box_accuracy_iou05")
+    )
