@@ -64,6 +64,8 @@ __all__ = [
     "scene_figure",
     "scene_claim",
     "scene_verdict",
+    "file_maps",
+    "file_gap_features",
 ]
 
 OBJECT_NAMES: tuple[str, ...] = (*ANIMAL_CLASSES, *(f"digit {d}" for d in range(10)))
@@ -453,14 +455,15 @@ def ranked_lists(table: pd.DataFrame, scene: str, top: int) -> pd.DataFrame:
     )
 
 
-def list_precision(table: pd.DataFrame, by: str) -> pd.DataFrame:
+def list_precision(table: pd.DataFrame, by: str, top: int | None = None) -> pd.DataFrame:
     """Per scene, the share of its distinguishing objects among its top-n objects ranked by
-    ``by`` ("frequency" or "overlap"), n = the number of distinguishing objects."""
+    ``by`` ("frequency" or "overlap"), n = ``top`` or (None) the number of distinguishing
+    objects."""
     rows = []
     for scene, t in table.groupby("scene", sort=False):
-        n = int(t["distinct"].sum())
-        top = t.sort_values([by, "object"], ascending=[False, True]).head(n)
-        rows.append({"scene": scene, "ranking": by, "precision": float(top["distinct"].mean())})
+        n = int(t["distinct"].sum()) if top is None else int(top)
+        head = t.sort_values([by, "object"], ascending=[False, True]).head(n)
+        rows.append({"scene": scene, "ranking": by, "precision": float(head["distinct"].mean())})
     return pd.DataFrame(rows)
 
 
@@ -547,3 +550,58 @@ def scene_verdict(result: SceneResult, network: str) -> str:
         f"The claim **{'holds' if holds else 'does not hold'}** here (criterion: CAM lists "
         "above frequency lists and >= 2/3)."
     )
+
+
+# --- images read from files (the full profile's datasets) --------------------------------
+
+
+def file_maps(
+    model: nn.Module,
+    images: Sequence[np.ndarray],
+    input_size: int,
+    rows: Sequence[int] | np.ndarray | None = None,
+    batch_size: int = 32,
+    device: str = "cpu",
+):
+    """Yield ``(rows (B,), last-conv maps float32 (B, K, h, w) on the CPU)`` batch by batch
+    for the images ``images[rows]`` (uint8 ``(H_i, W_i, 3)``, e.g. a
+    :class:`~cam_core.transfer.FileImages`), each warped to ``input_size`` square (bilinear,
+    antialiased when shrinking) and ImageNet-normalised; nothing is held beyond a batch."""
+    from torch.utils.data import DataLoader
+
+    from cam_core.transfer import ResizedImages
+
+    if not hasattr(model, "forward_features"):
+        fail("model", "a CAMNet (forward_features)", type(model).__name__)
+    dataset = ResizedImages(images, _check_int("input_size", input_size, 8), indices=rows)
+    model.eval().to(device)
+    with torch.inference_mode():
+        for x, idx in DataLoader(dataset, batch_size=batch_size, shuffle=False):
+            yield idx.numpy(), model.forward_features(x.to(device))[1].float().cpu()
+
+
+def file_gap_features(
+    cache_dir: str | Path | None,
+    name: str,
+    model_name: str,
+    model: nn.Module,
+    images: Sequence[np.ndarray],
+    input_size: int,
+    device: str = "cpu",
+) -> np.ndarray:
+    """GAP features float32 ``(N, K)`` of file images (:func:`file_maps`), cached in
+    ``cache_dir/name.npz`` keyed by the model (name, weights), input size and the images'
+    ``fingerprint`` (None: no cache)."""
+
+    def compute() -> np.ndarray:
+        parts = [m.mean(dim=(2, 3)).numpy() for _, m in file_maps(model, images, input_size,
+                                                                  device=device)]  # fmt: skip
+        return np.concatenate(parts).astype(np.float32)
+
+    if cache_dir is None:
+        return compute()
+    fingerprint = getattr(images, "fingerprint", None)
+    if not fingerprint:
+        fail("images", "a sequence of images with a fingerprint (FileImages)", type(images))
+    key = "|".join([model_name, weights_fingerprint(model), str(input_size), str(fingerprint)])
+    return cached_features(Path(cache_dir) / f"{name}-gap.npz", key, compute)

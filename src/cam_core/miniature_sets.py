@@ -9,6 +9,7 @@ returns what it wrote, so tests know the answers.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,10 @@ __all__ = [
     "colour_of",
     "MiniatureScene",
     "make_miniature_scene",
+    "MiniatureSun2012",
+    "make_miniature_sun2012",
+    "MiniatureCoco",
+    "make_miniature_coco",
 ]
 
 
@@ -262,3 +267,231 @@ def make_miniature_scene(
         return MiniatureScene(root, names, tuple(files), lab, attributes=votes > 0.5)
     fail("name", "one of the Table 5 datasets of cam_core.scene_datasets", repr(name))
     raise AssertionError
+
+
+# --------------------------------------------------------------------------- SUN2012 objects
+
+# (folder under Images/ and Annotations/, scene, its own object in class colour c)
+SUN2012_SCENES = (
+    ("d/dining_room", "dining room", "table"),
+    ("b/bathroom", "bathroom", "toilet"),
+    ("k/kitchen", "kitchen", "stove"),
+)
+
+
+@dataclass(frozen=True)
+class MiniatureSun2012:
+    """What :func:`make_miniature_sun2012` wrote: the SUN2012 folder; per image (sorted by
+    path) its path under ``Images/``, scene, size (H, W) and objects as (normalised name,
+    polygon ``(P, 2)`` x, y) without the deleted ones."""
+
+    root: Path
+    files: tuple[str, ...]
+    scenes: tuple[str, ...]
+    sizes: np.ndarray
+    objects: tuple[tuple[tuple[str, np.ndarray], ...], ...]
+
+
+def _labelme_xml(filename: str, folder: str, size: tuple[int, int], objects) -> str:
+    """A LabelMe annotation; ``objects``: (name as written, polygon, deleted flag)."""
+    parts = [
+        f"<annotation><filename>{filename}</filename><folder>{folder}</folder>",
+        "<source><sourceImage>The MIT-CSAIL database of objects and scenes</sourceImage>",
+        "<sourceAnnotation>LabelMe Webtool</sourceAnnotation></source>",
+    ]
+    for k, (name, poly, deleted) in enumerate(objects):
+        pts = "".join(f"<pt><x>{x:g}</x><y>{y:g}</y></pt>" for x, y in poly)
+        parts.append(
+            f"<object><name>{name}</name><deleted>{int(deleted)}</deleted><verified>0"
+            f"</verified><id>{k}</id><polygon><username>anonymous</username>{pts}</polygon>"
+            "</object>"
+        )
+    parts.append(f"<imagesize><nrows>{size[0]}</nrows><ncols>{size[1]}</ncols></imagesize>")
+    return "\n".join(parts) + "</annotation>\n"
+
+
+def make_miniature_sun2012(root: str | Path, per_scene: int = 6, seed: int = 0) -> MiniatureSun2012:
+    """A ``SUN2012/`` tree under ``root`` (the data_root): the three SUN2012_SCENES, each
+    ``per_scene`` images (dark noise, 40-56 x 48-64 px) with a grey ``wall`` band along the
+    top (every image; its first vertex 2 px left of the image), the scene's own object as a
+    rectangle in class colour (two images in three), a ``chair`` in every second image and a deleted
+    ``ghost``. Names are written untidily (`` Wall ``, upper case) as real files have them."""
+    root = Path(root) / "SUN2012"
+    rng = np.random.default_rng(seed)
+    files, scenes, sizes, objects = [], [], [], []
+    for c, (folder, scene, own) in enumerate(SUN2012_SCENES):
+        for k in range(per_scene):
+            h, w = int(rng.integers(40, 57)), int(rng.integers(48, 65))
+            image = (rng.integers(0, 256, (h, w, 3)) // 4).astype(np.uint8)
+            wall = np.array([[-2, 0], [w - 1, 0], [w - 1, 7], [0, 7]], dtype=np.float64)
+            image[0:8, :] = 128
+            x0, y0 = int(rng.integers(4, w - 24)), int(rng.integers(12, h - 20))
+            box = np.array([[x0, y0], [x0 + 15, y0], [x0 + 15, y0 + 11], [x0, y0 + 11]], float)
+            written, kept = [(" Wall ", wall, False)], [("wall", wall)]
+            if k % 3 != 2:
+                image[y0 : y0 + 12, x0 : x0 + 16] = colour_of(c)
+                written.append((own.upper(), box, False))
+                kept.append((own, box))
+            if k % 2 == 0:
+                chair = np.array([[2, h - 9], [9, h - 9], [9, h - 2], [2, h - 2]], float)
+                image[h - 9 : h - 1, 2:10] = 200
+                written.append(("chair", chair, False))
+                kept.append(("chair", chair))
+            written.append(("ghost", np.array([[0, 0], [5, 0], [5, 5]], float), True))
+            name = f"sun_{chr(97 + c)}{k:03d}"
+            _jpeg(root / "Images" / folder / f"{name}.jpg", image)
+            xml = root / "Annotations" / folder / f"{name}.xml"
+            xml.parent.mkdir(parents=True, exist_ok=True)
+            xml.write_text(_labelme_xml(f"{name}.jpg", folder, (h, w), written))
+            files.append(f"{folder}/{name}.jpg")
+            scenes.append(scene)
+            sizes.append((h, w))
+            objects.append(tuple(kept))
+    order = np.argsort(files)
+    return MiniatureSun2012(
+        root,
+        tuple(files[i] for i in order),
+        tuple(scenes[i] for i in order),
+        np.array(sizes, dtype=np.int64)[order],
+        tuple(objects[i] for i in order),
+    )
+
+
+# --------------------------------------------------------------------------- COCO and VQA v1
+
+# (kind, square colour class, answer to "what color is the square?", caption, category)
+_COCO_KINDS = (
+    ("kite", 0, "red", "A red kite in the sky.", "kite"),
+    ("window", 4, "blue", "a view out of the window at night", None),
+    ("dog", 1, "yellow", "A dog on a green field", "dog"),
+)
+
+
+@dataclass(frozen=True)
+class MiniatureCoco:
+    """What :func:`make_miniature_coco` wrote: ``data_root``, the COCO folder, per split the
+    image ids, kinds (index into _COCO_KINDS), sizes (H, W) and object boxes (x0, y0, x1,
+    y1; pixel edges) in id order, and the VQA questions (question_id, image_id, question,
+    question_type, answer_type, answer, answers) per split."""
+
+    data_root: Path
+    root: Path
+    ids: dict[str, np.ndarray]
+    kinds: dict[str, np.ndarray]
+    sizes: dict[str, np.ndarray]
+    boxes: dict[str, np.ndarray]
+    questions: dict[str, list[dict]]
+
+
+def make_miniature_coco(root: str | Path, seed: int = 0) -> MiniatureCoco:
+    """A COCO 2014 tree with VQA v1 under ``root`` (the data_root): ``coco/train2014`` (6
+    kite, 3 window and 7 dog images), ``coco/val2014`` (3 of each), each a dark-noise image
+    with one flat square of its kind's colour; ``coco/annotations/captions_train2014.json``
+    (two captions per image, the kind's and "a photo"), ``instances_train2014.json`` (kite
+    and dog squares as boxes, with a category no box uses), and ``vqa/`` with three
+    questions per image ("what color is the square?", "is there a kite?", "how many squares
+    are there?"), 10 answers each: 8 the true one, 2 another."""
+    data_root = Path(root)
+    base = data_root / "coco"
+    rng = np.random.default_rng(seed)
+    counts = {"train": (6, 3, 7), "val": (3, 3, 3)}
+    ids, kinds, sizes, boxes, questions = {}, {}, {}, {}, {}
+    qid = 1000
+    for split, per_kind in counts.items():
+        kind = np.repeat(np.arange(3), per_kind)
+        kind = kind[rng.permutation(len(kind))]
+        image_ids = np.sort(rng.choice(np.arange(1, 600000), len(kind), replace=False))
+        split_sizes, split_boxes, qs = [], [], []
+        for image_id, k in zip(image_ids, kind, strict=True):
+            h, w = int(rng.integers(40, 57)), int(rng.integers(48, 65))
+            image = (rng.integers(0, 256, (h, w, 3)) // 4).astype(np.uint8)
+            x0, y0 = int(rng.integers(0, w - 16)), int(rng.integers(0, h - 16))
+            image[y0 : y0 + 14, x0 : x0 + 14] = colour_of(_COCO_KINDS[k][1])
+            _jpeg(base / f"{split}2014" / f"COCO_{split}2014_{image_id:012d}.jpg", image)
+            split_sizes.append((h, w))
+            split_boxes.append((x0, y0, x0 + 14, y0 + 14))
+            truth = {
+                "what color is the square?": ("what color is the", "other", _COCO_KINDS[k][2]),
+                "is there a kite?": ("is there a", "yes/no", "yes" if k == 0 else "no"),
+                "how many squares are there?": ("how many", "number", "1"),
+            }
+            others = {"red": "orange", "blue": "black", "yellow": "white", "yes": "no",
+                      "no": "yes", "1": "2"}  # fmt: skip
+            for question, (qtype, atype, answer) in truth.items():
+                qs.append(
+                    {
+                        "question_id": qid, "image_id": int(image_id), "question": question,
+                        "question_type": qtype, "answer_type": atype, "answer": answer,
+                        "answers": [answer] * 8 + [others[answer]] * 2,
+                    }
+                )  # fmt: skip
+                qid += 1
+        ids[split], kinds[split] = image_ids, kind
+        sizes[split] = np.array(split_sizes, dtype=np.int64)
+        boxes[split] = np.array(split_boxes, dtype=np.float64)
+        questions[split] = qs
+        vqa = data_root / "vqa"
+        vqa.mkdir(parents=True, exist_ok=True)
+        (vqa / f"OpenEnded_mscoco_{split}2014_questions.json").write_text(
+            json.dumps(
+                {
+                    "info": {}, "task_type": "Open-Ended", "data_type": "mscoco",
+                    "data_subtype": f"{split}2014",
+                    "questions": [
+                        {"image_id": q["image_id"], "question": q["question"],
+                         "question_id": q["question_id"]}
+                        for q in qs
+                    ],
+                }
+            )
+        )  # fmt: skip
+        (vqa / f"mscoco_{split}2014_annotations.json").write_text(
+            json.dumps(
+                {
+                    "info": {}, "data_subtype": f"{split}2014",
+                    "annotations": [
+                        {
+                            "question_id": q["question_id"], "image_id": q["image_id"],
+                            "question_type": q["question_type"],
+                            "answer_type": q["answer_type"],
+                            "multiple_choice_answer": q["answer"],
+                            "answers": [
+                                {"answer": a, "answer_confidence": "yes", "answer_id": j + 1}
+                                for j, a in enumerate(q["answers"])
+                            ],
+                        }
+                        for q in qs
+                    ],
+                }
+            )
+        )  # fmt: skip
+    ann = base / "annotations"
+    ann.mkdir(parents=True, exist_ok=True)
+    images = [
+        {"id": int(i), "file_name": f"COCO_train2014_{i:012d}.jpg", "width": int(w),
+         "height": int(h), "license": 1}
+        for i, (h, w) in zip(ids["train"], sizes["train"], strict=True)
+    ]  # fmt: skip
+    captions, instances = [], []
+    for n, (i, k) in enumerate(zip(ids["train"], kinds["train"], strict=True)):
+        captions += [
+            {"id": 2 * n + 1, "image_id": int(i), "caption": _COCO_KINDS[k][3]},
+            {"id": 2 * n + 2, "image_id": int(i), "caption": "a photo"},
+        ]
+        if _COCO_KINDS[k][4] is not None:
+            x0, y0, x1, y1 = boxes["train"][n]
+            instances.append(
+                {"id": n + 1, "image_id": int(i), "category_id": 38 if k == 0 else 18,
+                 "bbox": [x0, y0, x1 - x0, y1 - y0], "area": (x1 - x0) * (y1 - y0),
+                 "iscrowd": 0}
+            )  # fmt: skip
+    (ann / "captions_train2014.json").write_text(
+        json.dumps({"info": {}, "images": images, "annotations": captions})
+    )
+    categories = [{"id": 18, "name": "dog", "supercategory": "animal"},
+                  {"id": 38, "name": "kite", "supercategory": "sports"},
+                  {"id": 61, "name": "cake", "supercategory": "food"}]  # fmt: skip
+    (ann / "instances_train2014.json").write_text(
+        json.dumps({"images": images, "annotations": instances, "categories": categories})
+    )
+    return MiniatureCoco(data_root, base, ids, kinds, sizes, boxes, questions)

@@ -48,6 +48,12 @@ __all__ = [
     "vqa_figure",
     "claim_holds",
     "verdict",
+    "VQAv1Result",
+    "vqa_v1_experiment",
+    "figure12_full",
+    "vqa_v1_figure",
+    "vqa_v1_claim",
+    "vqa_v1_verdict",
 ]
 
 QUESTION_TYPES = ("what animal", "is there a digit", "animal on the left", "how many digits",
@@ -303,4 +309,216 @@ def verdict(result: VQAResult, network: str) -> str:
         f"{100 * result.chance:.1f}%). The claim **{'holds' if holds else 'does not hold'}** "
         "here (criterion: above the question-only answers, and CAM peaks on the object at "
         "least twice as often as chance)."
+    )
+
+
+# --- full profile: VQA v1 on COCO 2014 ------------------------------------------------------
+
+
+class _BowGap(torch.utils.data.Dataset):
+    """(bag of words ``(V,)`` ++ GAP feature ``(K,)``, answer index) per question, built on
+    access (a dense bag of 200k+ questions would not fit in memory)."""
+
+    def __init__(self, tokens: list[np.ndarray], vocab_size: int, gap: torch.Tensor,
+                 rows: np.ndarray, labels: np.ndarray) -> None:  # fmt: skip
+        self.tokens, self.vocab_size, self.gap = tokens, vocab_size, gap
+        self.rows, self.labels = rows, labels
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, int]:
+        bow = torch.zeros(self.vocab_size)
+        bow[torch.from_numpy(self.tokens[i])] = 1.0
+        return torch.cat([bow, self.gap[self.rows[i]]]), int(self.labels[i])
+
+
+def _tokens(questions: Sequence[str], vocab: Sequence[str]) -> list[np.ndarray]:
+    index = {w: j for j, w in enumerate(vocab)}
+    return [
+        np.array(sorted({index[w] for w in _words(q) if w in index}), dtype=np.int64)
+        for q in questions
+    ]
+
+
+@dataclasses.dataclass
+class VQAv1Result:
+    """Fig 12 on VQA v1: the scored val questions (with ``predicted``, ``accuracy`` and the
+    question-type prior's ``prior_accuracy``), accuracy by answer type, the answers kept,
+    the vocabulary size, the training questions used, and examples (image, row of
+    ``questions``, CAM of the predicted answer at the image's size)."""
+
+    questions: pd.DataFrame
+    accuracy: pd.DataFrame
+    answers: list[str]
+    vocab_size: int
+    train_questions: int
+    examples: list[tuple[np.ndarray, pd.Series, np.ndarray]]
+
+    @property
+    def overall(self) -> float:
+        return float(self.questions["accuracy"].mean())
+
+
+def _sample_images(qa: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
+    ids = np.unique(qa["image_id"].to_numpy())
+    if n and n < len(ids):
+        ids = np.sort(np.random.default_rng([seed, _STREAM]).choice(ids, n, replace=False))
+        qa = qa[qa["image_id"].isin(ids)]
+    return qa.reset_index(drop=True)
+
+
+def vqa_v1_experiment(
+    model: nn.Module,
+    model_name: str,
+    coco_root: str | Path,
+    train_qa: pd.DataFrame,
+    val_qa: pd.DataFrame,
+    answers: int,
+    train_images: int,
+    test_images: int,
+    input_size: int,
+    num_examples: int,
+    seed: int = 0,
+    cache_dir: str | Path | None = None,
+    device: str = "cpu",
+    epochs: int = 30,
+    batch_size: int = 256,
+) -> VQAv1Result:
+    """The baseline of Zhou et al. 2015 on VQA v1 (:func:`cam_core.coco.read_vqa` tables):
+    trained on the train questions whose ``multiple_choice_answer`` is among the ``answers``
+    most frequent, of ``train_images`` images (0: all), scored on every val question of
+    ``test_images`` images (0: all) with the VQA accuracy
+    (:func:`cam_core.coco.vqa_accuracy`), beside the most frequent training answer of each
+    question type; CAMs of the predicted answers for ``num_examples`` val questions of each
+    answer type."""
+    from cam_core import coco, discovery
+    from cam_core.transfer import FileImages
+
+    train_qa = _sample_images(train_qa, train_images, seed)
+    val_qa = _sample_images(val_qa, test_images, seed + 1)
+    keep = [a for a, _ in Counter(train_qa["answer"]).most_common(answers)]
+    train_qa = train_qa[train_qa["answer"].isin(keep)].reset_index(drop=True)
+    vocab = vocabulary(train_qa["question"])
+    feats = {}
+    for split, qa in (("train", train_qa), ("val", val_qa)):
+        ids = np.unique(qa["image_id"].to_numpy())
+        files = FileImages(coco_root, [coco.image_path(split, i) for i in ids], coco.DATASET)
+        gap = discovery.file_gap_features(
+            cache_dir, f"vqa-{split}", model_name, model, files, input_size, device=device
+        )
+        feats[split] = (files, torch.from_numpy(gap), np.searchsorted(ids, qa["image_id"]))
+    index = {a: j for j, a in enumerate(keep)}
+    labels = train_qa["answer"].map(index).to_numpy(dtype=np.int64)
+    files, gap, rows = feats["train"]
+    net = VQABaseline(len(vocab), gap.shape[1], len(keep))
+    config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=0.01, optimizer="adamw",
+                         weight_decay=1e-4, seed=seed, device=device)  # fmt: skip
+    train_model(net, _BowGap(_tokens(train_qa["question"], vocab), len(vocab), gap, rows,
+                             labels), None, config)  # fmt: skip
+    net = net.cpu().eval()
+    files, gap, rows = feats["val"]
+    val = _BowGap(_tokens(val_qa["question"], vocab), len(vocab), gap, rows,
+                  np.zeros(len(val_qa), np.int64))  # fmt: skip
+    pred = []
+    with torch.no_grad():
+        for x, _ in torch.utils.data.DataLoader(val, batch_size=1024):
+            pred.append(net(x).argmax(dim=1))
+    pred_t = torch.cat(pred)
+    val_qa = val_qa.assign(predicted=[keep[p] for p in pred_t.tolist()])
+    val_qa["accuracy"] = coco.vqa_accuracy(val_qa["predicted"], val_qa["answers"], val_qa["answer"])
+    prior = train_qa.groupby("question_type")["answer"].agg(lambda a: a.value_counts().index[0])
+    val_qa["prior"] = val_qa["question_type"].map(prior).fillna(keep[0])
+    val_qa["prior_accuracy"] = coco.vqa_accuracy(val_qa["prior"], val_qa["answers"],
+                                                 val_qa["answer"])  # fmt: skip
+    table = val_qa.groupby("answer_type").agg(
+        questions=("accuracy", "size"),
+        accuracy=("accuracy", "mean"),
+        question_type_prior=("prior_accuracy", "mean"),
+    )
+    table.loc["overall"] = [len(val_qa), val_qa["accuracy"].mean(), val_qa["prior_accuracy"].mean()]
+    picks = np.concatenate(
+        [np.flatnonzero(val_qa["answer_type"].to_numpy() == t)[:num_examples]
+         for t in sorted(set(val_qa["answer_type"]))]
+    ).astype(np.int64)  # fmt: skip
+    examples = []
+    image_rows = rows[picks]
+    for idx, maps in discovery.file_maps(model, files, input_size, image_rows, device=device):
+        for j, i in enumerate(idx.tolist()):
+            q = picks[len(examples)]
+            image = files[i]
+            cam = answer_cams(net, maps[j : j + 1], pred_t[q : q + 1], image.shape[:2])
+            examples.append((image, val_qa.iloc[q], cam[0].double().numpy()))
+    return VQAv1Result(val_qa, table.reset_index(), keep, len(vocab), len(train_qa), examples)
+
+
+def figure12_full(model: nn.Module, params: dict) -> VQAv1Result:
+    """Figure 12's ``full`` path for a notebook's validated ``params``: VQA v1 train and val
+    under ``data_root`` (:func:`cam_core.coco.vqa_files`), COCO 2014 images."""
+    from cam_core import coco, discovery
+
+    tables = [coco.read_vqa(*coco.vqa_files(params["data_root"], s)) for s in ("train", "val")]
+    return vqa_v1_experiment(
+        model,
+        params["network"],
+        coco.locate(params["data_root"]),
+        tables[0],
+        tables[1],
+        params["answers"],
+        params["train_images"],
+        params["test_images"],
+        params["image_size"],
+        params["num_examples"],
+        seed=params["seed"],
+        cache_dir=discovery.feature_cache(params),
+        device=params["device"],
+    )
+
+
+def vqa_v1_figure(result: VQAv1Result):
+    """One row per answer type: val images with the question under them and the CAM of the
+    predicted answer (the answer under it, with the most common human answer when wrong)."""
+    from cam_core.viz import image_grid, overlay
+
+    if not result.examples:
+        fail("result", "val questions to show", "none")
+    by_type: dict[str, tuple[list, list]] = {}
+    for image, q, cam in result.examples:
+        cells, caps = by_type.setdefault(q["answer_type"], ([], []))
+        cells += [image, overlay(image, cam)]
+        truth = "right" if q["accuracy"] >= 1 else f"humans: {q['answer']}"
+        caps += [q["question"], f"{q['predicted']}\n({truth})"]
+    import textwrap
+
+    rows = list(by_type)
+    return image_grid(
+        [by_type[t][0] for t in rows],
+        row_titles=rows,
+        captions=[[textwrap.fill(c, 24) for c in by_type[t][1]] for t in rows],
+        fontsize=7,
+        cell_inches=1.6,
+    )
+
+
+def vqa_v1_claim(result: VQAv1Result) -> str:
+    """ "yes" when the baseline beats the most frequent answer of each question type."""
+    acc = result.accuracy.set_index("answer_type").loc["overall"]
+    return "yes" if acc["accuracy"] > acc["question_type_prior"] else "no"
+
+
+def vqa_v1_verdict(result: VQAv1Result, network: str) -> str:
+    """The page's caption at ``full`` scale (Markdown)."""
+    acc = result.accuracy.set_index("answer_type")
+    holds = vqa_v1_claim(result) == "yes"
+    return (
+        f"The bag-of-words + {network} GAP baseline, trained on {result.train_questions:,} "
+        f"VQA v1 train questions ({len(result.answers)} answers, {result.vocab_size:,} "
+        f"words), reaches **{100 * result.overall:.2f}%** VQA accuracy on "
+        f"{len(result.questions):,} val questions (paper: 55.89% on test-standard, trained "
+        "on train + val; answers compared after lower-casing only, without the official "
+        "evaluation's punctuation and number normalisation), against "
+        f"{100 * acc.loc['overall', 'question_type_prior']:.2f}% for the most frequent "
+        "training answer of each question type. The claim that it answers from the image "
+        f"**{'holds' if holds else 'does not hold'}** here (criterion: above the question-type "
+        "prior); the CAMs of the answers are shown, not scored (VQA has no object locations)."
     )
