@@ -29,6 +29,9 @@ __all__ = [
     "make_miniature_sun2012",
     "MiniatureCoco",
     "make_miniature_coco",
+    "MiniatureSvt",
+    "svt_word_patch",
+    "make_miniature_svt",
 ]
 
 
@@ -355,6 +358,81 @@ def make_miniature_sun2012(root: str | Path, per_scene: int = 6, seed: int = 0) 
         np.array(sizes, dtype=np.int64)[order],
         tuple(objects[i] for i in order),
     )
+
+
+# --------------------------------------------------------------------------- Street View Text
+
+
+@dataclass(frozen=True)
+class MiniatureSvt:
+    """What :func:`make_miniature_svt` wrote: the SVT root and, per split, per image (in XML
+    order) its relative path, (H, W) and word boxes ``(M, 4)`` pixel edges and words."""
+
+    root: Path
+    files: dict[str, tuple[str, ...]]
+    sizes: dict[str, np.ndarray]
+    boxes: dict[str, tuple[np.ndarray, ...]]
+    words: dict[str, tuple[tuple[str, ...], ...]]
+
+
+def svt_word_patch(h: int, w: int) -> np.ndarray:
+    """A white ``(h, w, 3)`` sign with 1 px black strokes every 4 px (the 'letters'), its
+    outer 2 px white."""
+    patch = np.full((h, w, 3), 255, dtype=np.uint8)
+    patch[2:-2, 2:-2:4] = 0
+    return patch
+
+
+def make_miniature_svt(
+    root: str | Path, train: int = 4, test: int = 3, seed: int = 0
+) -> MiniatureSvt:
+    """An SVT tree (``img/*.jpg``, ``train.xml``, ``test.xml``) under ``root`` (the svt1
+    folder): dark noise images of 60-90 x 80-120 px, each with one or two white word signs
+    (:func:`svt_word_patch`) on one line, tagged as ``<taggedRectangle x y width height>``."""
+    if train < 1 or test < 1:
+        fail("train", "at least one train and one test image", (train, test))
+    root = Path(root)
+    rng = np.random.default_rng(seed)
+    files, sizes, boxes, words = {}, {}, {}, {}
+    for split, n in (("train", train), ("test", test)):
+        entries, f_, s_, b_, w_ = [], [], [], [], []
+        for i in range(n):
+            h, w = int(rng.integers(60, 91)), int(rng.integers(80, 121))
+            image = (rng.integers(0, 256, (h, w, 3)) // 4).astype(np.uint8)
+            count = 1 + i % 2
+            bh = int(rng.integers(12, 20))
+            y = int(rng.integers(2, h - bh - 2))
+            x = int(rng.integers(2, w // 3))
+            bxs, wds = [], []
+            for k in range(count):
+                bw = int(rng.integers(16, 26))
+                image[y : y + bh, x : x + bw] = svt_word_patch(bh, bw)
+                bxs.append((x, y, x + bw, y + bh))
+                wds.append(f"WORD{k}")
+                x += bw + 4
+            rel = f"img/{split[:2]}_{i:02d}.jpg"
+            _jpeg(root / rel, image)
+            rects = "".join(
+                f'<taggedRectangle height="{b[3] - b[1]}" width="{b[2] - b[0]}" x="{b[0]}" '
+                f'y="{b[1]}"><tag>{t}</tag></taggedRectangle>'
+                for b, t in zip(bxs, wds, strict=True)
+            )
+            entries.append(
+                f"<image><imageName>{rel}</imageName><address>{i} Main St</address>"
+                f'<lex>{",".join(wds)},OTHER</lex><Resolution x="{w}" y="{h}"/>'
+                f"<taggedRectangles>{rects}</taggedRectangles></image>"
+            )
+            f_.append(rel)
+            s_.append((h, w))
+            b_.append(np.array(bxs, dtype=np.float64))
+            w_.append(tuple(wds))
+        xml = (
+            '<?xml version="1.0" encoding="utf-8"?>\n<tagset>' + "\n".join(entries) + "</tagset>\n"
+        )
+        (root / f"{split}.xml").write_text(xml, encoding="utf-8")
+        files[split], sizes[split] = tuple(f_), np.array(s_, dtype=np.int64)
+        boxes[split], words[split] = tuple(b_), tuple(w_)
+    return MiniatureSvt(root, files, sizes, boxes, words)
 
 
 # --------------------------------------------------------------------------- COCO and VQA v1

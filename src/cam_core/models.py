@@ -36,6 +36,7 @@ __all__ = [
     "build_model",
     "load_checkpoint",
     "efficientnet_lite0_cam",
+    "resnet_cam",
     "imagenet_categories",
     "preprocess_imagenet",
     "IMAGENET_MEAN",
@@ -677,6 +678,50 @@ def efficientnet_lite0_cam(num_classes: int = 1000, weights: str | Path | None =
     return CAMNet(_EfficientNetFeatures(net), fc.in_features, num_classes, "avg", dropout, fc)
 
 
+# --------------------------------------------------------------------------------------
+# torchvision ResNets (e.g. the Places365 checkpoints of cam_core.places)
+# --------------------------------------------------------------------------------------
+
+RESNETS = ("resnet18", "resnet50")
+
+
+def resnet_cam(
+    arch: str, num_classes: int, weights: str | Path | None = None, pretrained_enum: bool = False
+) -> CAMNet:
+    """A torchvision ResNet as a CAMNet: conv1 .. layer4 (512 x 7x7 for resnet18, 2048 x 7x7
+    for resnet50 at 224 px, post-ReLU), GAP, and its ``fc`` as the classifier (w_k^c): a
+    ResNet is itself a GAP network. ``weights``: a local weights-only file of the torchvision
+    model (a state_dict or ``{"state_dict": ...}``, "module." stripped) with any class count;
+    ``num_classes`` other than the file's gives a fresh ``fc``."""
+    import torchvision.models as tvm
+
+    if arch not in RESNETS:
+        fail("arch", f"one of {', '.join(RESNETS)}", repr(arch))
+    if pretrained_enum:
+        fail("pretrained_enum", "False (give a local weights file)", "True")
+    state = None if weights is None else _read_weights_file(weights, "weights")
+    file_classes = num_classes
+    if state is not None:
+        fc = state.get("fc.weight")
+        if fc is None or fc.ndim != 2:
+            fail("weights", f"a torchvision {arch} state_dict (with fc.weight)", str(weights))
+        file_classes = int(fc.shape[0])
+    with torch.device("meta"):
+        net = getattr(tvm, arch)(weights=None, num_classes=file_classes)
+    net = net.to_empty(device="cpu")
+    if state is None:
+        _init_fresh(net)
+    else:
+        _load_strict(net, state, str(weights), "weights")
+    fc = net.fc
+    if fc.out_features != num_classes:
+        fc = nn.Linear(fc.in_features, num_classes)
+        _init_fresh(fc)
+    names = ("conv1", "bn1", "relu", "maxpool", "layer1", "layer2", "layer3", "layer4")
+    features = nn.Sequential(OrderedDict((n, getattr(net, n)) for n in names))
+    return CAMNet(features, fc.in_features, num_classes, "avg", classifier=fc)
+
+
 def imagenet_categories() -> list[str]:
     """The 1000 ImageNet class names, offline (torchvision's weights metadata)."""
     from torchvision.models import AlexNet_Weights
@@ -769,6 +814,7 @@ _REGISTRY: dict[str, Callable[..., nn.Module]] = {
     "small-googlenet-gmp": _small(small_googlenet, variant="gap", pooling="max"),
     "small-nin": _small(small_nin),
     "efficientnet-lite0": _efficientnet,
+    "resnet18": _paper(resnet_cam, "resnet18"),  # resnet50: resnet_cam / cam_core.places
 }
 MODEL_NAMES: tuple[str, ...] = tuple(_REGISTRY)
 

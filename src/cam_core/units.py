@@ -37,6 +37,7 @@ __all__ = [
     "photo_units",
     "benchmark_units",
     "benchmark_pool",
+    "pool_units",
     "verdict",
     "units_figure",
     "claim_holds",
@@ -207,9 +208,32 @@ def class_units(
     units = top_units(weight, classes, units_per_class)
     top = top_images(gap, units, images_per_unit)
     flat = top.reshape(-1)
+    return _assemble(
+        weight, gap, labels, classes, class_names, units, top, maps[torch.as_tensor(flat)],
+        images[flat], threshold,
+    )  # fmt: skip
+
+
+def _assemble(
+    weight: torch.Tensor,
+    gap: torch.Tensor | np.ndarray,
+    labels: np.ndarray,
+    classes: Sequence[int],
+    class_names: Sequence[str],
+    units: np.ndarray,
+    top: np.ndarray,
+    top_maps: torch.Tensor,
+    top_pictures: np.ndarray,
+    threshold: float,
+) -> UnitsResult:
+    """The UnitsResult of ranked ``units`` ``(C, k)`` and their ``top`` images ``(C, k, n)``,
+    given the maps ``(C*k*n, K, h, w)`` and uint8 pictures ``(C*k*n, S, S, 3)`` of
+    ``top.reshape(-1)`` in that order."""
+    size = top_pictures.shape[1]
+    images_per_unit = top.shape[2]
     unit_of = np.repeat(units.reshape(-1), images_per_unit)
-    heat, masks = unit_masks(maps[torch.as_tensor(flat)], unit_of, size, threshold)
-    segmented = segment(images[flat], masks)
+    heat, masks = unit_masks(top_maps, unit_of, size, threshold)
+    segmented = segment(top_pictures, masks)
     shape = (*top.shape, size, size)
     precision = unit_precision(top, labels, classes)
     rows = []
@@ -321,6 +345,47 @@ def benchmark_pool(
     family = experiments.train_family([params["network"]], recipe, splits, progress)
     test = splits.test.data
     return family[params["network"]][0].model, test.images, test.labels, splits.class_names
+
+
+def pool_units(
+    model: torch.nn.Module,
+    images: Sequence[np.ndarray],
+    labels: np.ndarray,
+    classes: Sequence[int],
+    class_names: Sequence[str],
+    units_per_class: int,
+    images_per_unit: int,
+    threshold: float = 0.5,
+    size: int = 224,
+    device: str = "cpu",
+    cache: str | Path | None = None,
+    cache_key: str = "",
+) -> UnitsResult:
+    """:func:`class_units` for a pool too large to hold in memory: ``images`` are read on
+    access (e.g. :class:`~cam_core.transfer.FileImages`, each warped to ``size``); only the
+    pool's GAP ``(N, K)`` is kept (cached in ``cache`` under ``cache_key``), then the maps of
+    the top images alone are computed again. ``labels`` ``(N,)``: classifier indices, -1 for
+    images of no studied class."""
+    from cam_core.discovery import to_input
+    from cam_core.textdetect import file_maps, warped_images
+
+    labels = np.asarray(labels)
+    if labels.shape != (len(images),):
+        fail("labels", f"shape ({len(images)},)", labels.shape)
+    if len(class_names) != len(classes):
+        fail("class_names", f"{len(classes)} names", len(class_names))
+    gap = torch.from_numpy(file_maps(model, images, size, cache, cache_key, True, device))
+    weight = model.classifier.weight.detach().float().cpu()
+    units = top_units(weight, classes, units_per_class)
+    top = top_images(gap, units, images_per_unit)
+    flat = top.reshape(-1)
+    pictures = warped_images([images[int(i)] for i in flat], size)
+    with torch.inference_mode():
+        maps = model.eval().forward_features(to_input(pictures, size).to(device))[1]
+    return _assemble(
+        weight, gap, labels, classes, class_names, units, top, maps.float().cpu(), pictures,
+        threshold,
+    )  # fmt: skip
 
 
 def verdict(photo: UnitsResult, photo_name: str, bench: UnitsResult | None, bench_name: str) -> str:
