@@ -2,6 +2,7 @@
 caches, and the full path (paper networks at 224 px on a miniature ILSVRC tree) on CPU."""
 
 import dataclasses
+import os
 import time
 from pathlib import Path
 
@@ -111,6 +112,35 @@ def test_rerun_retrains_and_reevaluates_nothing(smoke_run, monkeypatch):
     assert again.frames["training_times"]["loaded_from_cache"].all()
     pd.testing.assert_frame_equal(again.table, t1.table)
     assert stamps("models") == models_before and stamps("evals") == evals_before
+
+
+def test_worker_processes_train_the_same_weights_as_one_process(tmp_path, monkeypatch):
+    # Two one-thread worker processes against the in-process loop on one thread: the same
+    # members, bit for bit, and each trained exactly once.
+    monkeypatch.setenv("CAM_REPRO_THREADS", "1")
+    nets = ["small-alexnet-gap", "small-nin"]
+    trained = {}
+    for workers in ("1", "2"):
+        monkeypatch.setenv("CAM_REPRO_WORKERS", workers)
+        params = smoke_params(
+            "table1", tmp_path / workers, networks=nets, headline=[], train_images=96, val_images=32
+        )
+        recipe = experiments.recipe_from_params(params)
+        assert experiments._training_workers(recipe, 2) == int(workers)
+        trained[workers] = experiments.train_family(nets, recipe)
+    for net in nets:
+        (one,), (two,) = trained["1"][net], trained["2"][net]
+        assert one.key == two.key and not one.cached and not two.cached
+        pairs = zip(one.model.state_dict().items(), two.model.state_dict().values(), strict=True)
+        for (name, a), b in pairs:
+            assert torch.equal(a, b), name
+    assert len(list((tmp_path / "2" / "cache" / "models").glob("*.pt"))) == 2
+    monkeypatch.delenv("CAM_REPRO_WORKERS")  # the default rule
+    assert experiments._training_workers(recipe, 5) == 1  # smoke: 1 epoch of 96 images
+    big = dataclasses.replace(recipe, epochs=10, train_images=1000)
+    assert experiments._training_workers(big, 5) == min(2, os.cpu_count() or 1)
+    assert experiments._training_workers(big, 1) == 1
+    assert experiments._training_workers(dataclasses.replace(big, device="cuda"), 5) == 1
 
 
 def test_model_key_depends_on_what_changes_weights_only(tmp_path):

@@ -386,6 +386,97 @@ def _threads(recipe: Recipe) -> None:
     torch.set_num_threads(int(env) if env else 1 if busy else min(2, cores))
 
 
+def _member(network: str, seed: int, recipe: Recipe, splits: Splits) -> tuple[nn.Module, str, Path]:
+    """A freshly initialised member, its cache key and its checkpoint path."""
+    torch.manual_seed(seed)  # the fresh layers' initialisation
+    model = _build(network, recipe, splits.num_classes)
+    key = model_key(network, seed, recipe, splits, model)
+    path = recipe.cache / "models" / f"{network.replace('*', 'star')}-s{seed}-{key}.pt"
+    return model, key, path
+
+
+def _fit(network: str, seed: int, model: nn.Module, path: Path, recipe: Recipe, splits: Splits):
+    """Train one member into its checkpoint (or load it); its CPU time goes beside it."""
+    if recipe.full and network in _ORIGINALS and splits.num_classes == 1000:
+        # the released ImageNet classifier is the paper's "original" network as is
+        return pd.DataFrame({"epoch": [], "seconds": []}).assign(cached=True)
+    cpu0 = time.process_time()
+    history = train.train_model(model, splits.train, splits.val, recipe.config(seed), path)
+    if not history["cached"].all() and train.distributed_context().is_main:
+        timing = {"cpu_seconds": time.process_time() - cpu0, "threads": torch.get_num_threads()}
+        results.atomic_write_json(path.with_suffix(".timing.json"), timing)
+    return history
+
+
+def _fit_in_worker(network: str, seed: int, recipe: Recipe, splits: Splits) -> None:
+    """One member in a worker process, one torch thread (see :func:`_training_workers`)."""
+    torch.set_num_threads(1)
+    model, _, path = _member(network, seed, recipe, splits)
+    _fit(network, seed, model, path, recipe, splits)
+
+
+def _training_workers(recipe: Recipe, pending: int) -> int:
+    """Worker processes for ``pending`` untrained members: ``CAM_REPRO_WORKERS``, else one per
+    core (at most 2) for the small family on CPU outside ``torchrun``, when each member sees
+    at least 10,000 training images (smaller runs finish before a worker has imported torch,
+    about 5-10 s here). Two one-thread trainings of the small nets run about 1.8x faster than
+    one on two threads (2 cores). Scripts need the ``if __name__ == "__main__":`` guard
+    (workers are spawned)."""
+    gpu_or_ddp = recipe.device.startswith("cuda") or train.distributed_context().world_size > 1
+    if recipe.full or gpu_or_ddp or pending < 2:
+        return 1
+    env = os.environ.get("CAM_REPRO_WORKERS")
+    if env:
+        return max(1, min(pending, int(env)))
+    if recipe.epochs * recipe.train_images < 10_000:
+        return 1
+    return max(1, min(pending, 2, os.cpu_count() or 1))
+
+
+def _multiply_adds(model: nn.Module, size: int) -> int:
+    """Multiply-adds of one forward pass at ``size`` px (conv and linear layers): the order in
+    which workers take members, longest first, so the last one does not run alone."""
+    total = 0
+
+    def count(module: nn.Module, _: Any, out: torch.Tensor) -> None:
+        nonlocal total
+        fan_in = module.weight[0].numel()  # (C_in / groups) * kh * kw, or in_features
+        total += out.numel() * fan_in
+
+    hooks = [
+        m.register_forward_hook(count)
+        for m in model.modules()
+        if isinstance(m, nn.Conv2d | nn.Linear)
+    ]
+    try:
+        with torch.no_grad():
+            model.eval()(torch.zeros(1, 3, size, size))
+    finally:
+        for h in hooks:
+            h.remove()
+    return total
+
+
+def _train_in_workers(
+    pending: list[tuple[str, int, nn.Module]],
+    recipe: Recipe,
+    splits: Splits,
+    workers: int,
+    progress: Callable[[str], None] | None,
+) -> None:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    order = sorted(pending, key=lambda p: -_multiply_adds(p[2], recipe.image_size))
+    if progress is not None:
+        progress(f"training {len(order)} members in {workers} processes, one thread each")
+    spawn = multiprocessing.get_context("spawn")  # no fork of a kernel holding OpenMP threads
+    with ProcessPoolExecutor(max_workers=workers, mp_context=spawn) as pool:
+        jobs = [pool.submit(_fit_in_worker, net, seed, recipe, splits) for net, seed, _ in order]
+        for job in jobs:
+            job.result()  # a worker's InputError or crash surfaces here, with its message
+
+
 def train_family(
     names: Sequence[str],
     recipe: Recipe,
@@ -393,49 +484,41 @@ def train_family(
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, list[Trained]]:
     """Train (or load from the cache) every network of ``names`` with the recipe's seeds:
-    same data, schedule and augmentation for all. Returns network -> one Trained per seed."""
+    same data, schedule and augmentation for all. Returns network -> one Trained per seed.
+    Untrained members train in parallel worker processes on CPU (:func:`_training_workers`)."""
     splits = splits or load_splits(recipe)
     _threads(recipe)
+    members = {(n, s): _member(n, s, recipe, splits) for n in names for s in recipe.seeds_of(n)}
+    pending = [(n, s, m) for (n, s), (m, _, path) in members.items() if not path.is_file()]
+    workers = _training_workers(recipe, len(pending))
+    trained_now = set()
+    if workers > 1:
+        _train_in_workers(pending, recipe, splits, workers, progress)
+        trained_now = {(n, s) for n, s, _ in pending}
     out: dict[str, list[Trained]] = {}
-    for network in names:
-        out[network] = []
-        for seed in recipe.seeds_of(network):
-            torch.manual_seed(seed)  # the fresh layers' initialisation
-            model = _build(network, recipe, splits.num_classes)
-            key = model_key(network, seed, recipe, splits, model)
-            path = recipe.cache / "models" / f"{network.replace('*', 'star')}-s{seed}-{key}.pt"
-            if progress is not None and not path.is_file():
-                progress(f"training {network} seed {seed}")
-            if recipe.full and network in _ORIGINALS and splits.num_classes == 1000:
-                # the released ImageNet classifier is the paper's "original" network as is
-                history = pd.DataFrame({"epoch": [], "seconds": []}).assign(cached=True)
-            else:
-                cpu0 = time.process_time()
-                history = train.train_model(
-                    model, splits.train, splits.val, recipe.config(seed), checkpoint=path
-                )
-                if not history["cached"].all() and train.distributed_context().is_main:
-                    timing = {"cpu_seconds": time.process_time() - cpu0}
-                    timing["threads"] = torch.get_num_threads()
-                    results.atomic_write_json(path.with_suffix(".timing.json"), timing)
-            seconds = float(history["seconds"].sum()) if "seconds" in history else 0.0
-            cached = bool(history["cached"].all()) if len(history) else True
-            timing_file = path.with_suffix(".timing.json")
-            timing = json.loads(timing_file.read_text()) if timing_file.is_file() else {}
-            model.eval()
-            out[network].append(
-                Trained(
-                    network,
-                    seed,
-                    model,
-                    history,
-                    key,
-                    seconds,
-                    cached,
-                    timing.get("cpu_seconds", float("nan")),
-                    timing.get("threads", 0),
-                )  # fmt: skip
-            )
+    for (network, seed), (model, key, path) in members.items():
+        if progress is not None and not path.is_file():
+            progress(f"training {network} seed {seed}")
+        history = _fit(network, seed, model, path, recipe, splits)
+        seconds = float(history["seconds"].sum()) if "seconds" in history else 0.0
+        cached = bool(history["cached"].all()) if len(history) else True
+        cached = cached and (network, seed) not in trained_now
+        timing_file = path.with_suffix(".timing.json")
+        timing = json.loads(timing_file.read_text()) if timing_file.is_file() else {}
+        model.eval()
+        out.setdefault(network, []).append(
+            Trained(
+                network,
+                seed,
+                model,
+                history,
+                key,
+                seconds,
+                cached,
+                timing.get("cpu_seconds", float("nan")),
+                timing.get("threads", 0),
+            )  # fmt: skip
+        )
     return out
 
 
