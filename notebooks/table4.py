@@ -103,7 +103,7 @@ transfer.readable(finegrained.task_table(train_set, test_set))
 # ## The paper's Table 4 and this project's
 
 # %%
-paper.paper_table(4).fillna({"annotation": "n/a"})
+paper.paper_table(4)
 
 # %% [markdown]
 # *Table 4 (paper).* Fine-grained classification accuracy (%) on CUB-200-2011;
@@ -151,7 +151,7 @@ transfer.readable(claims, index=False)
 # %%
 with results.Experiment(params) as experiment:
     experiment.write_csv("table4.csv", finegrained.tidy_table(runs))
-    experiment.write_csv("table4_boxes.csv", boxes)
+    experiment.write_csv("table4_boxes.csv", boxes.reset_index())  # keep the row labels
     experiment.write_csv("table4_claims.csv", claims)
     experiment.write_status(**finegrained.table4_status(runs, claims, params["profile"]))
 results.status_table(params["out_dir"], "table4")
