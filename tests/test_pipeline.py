@@ -196,6 +196,14 @@ def test_failed_notebook_is_retried(fake_repo: Path, monkeypatch: pytest.MonkeyP
     fake = FakeExecutor()
     _run(monkeypatch, fake)
     assert fake.calls == ["table3", "scoreboard"]
+    _run(monkeypatch, fake)
+    runs = pipeline.run_summary(fake_repo / "results" / "smoke")  # one row per invocation
+    assert runs[["executed", "cached", "failed"]].values.tolist() == [
+        [len(ALL) - 1, 0, 1],
+        [2, len(ALL) - 2, 0],
+        [0, len(ALL), 0],
+    ]
+    assert (runs["wall_s"] >= runs["executing_s"]).all() and runs["executing_s"].iloc[2] == 0
 
 
 # --- papermill for real, with notebooks that run in about a second ------------------------

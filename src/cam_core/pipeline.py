@@ -22,6 +22,7 @@ from typing import Any, TextIO
 
 import jupytext
 import nbformat
+import pandas as pd
 import yaml
 
 import cam_core
@@ -291,6 +292,68 @@ def publish_performance(book_dir: Path | None = None) -> Path:
     return target
 
 
+class RunLog:
+    """One row per notebook of one ``cam-repro run`` (executed, cached or failed, wall seconds)
+    and a ``(run)`` row with the whole invocation, appended to ``<out_dir>/runs.csv``: the
+    first-run and cached-rerun times the Performance page reports."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.path = Path(out_dir) / "runs.csv"
+        self.started = time.perf_counter()
+        self.run = datetime.now(UTC).isoformat(timespec="microseconds")
+        self.load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        self.rows: list[dict[str, Any]] = []
+
+    def add(self, item: str, outcome: str, wall_s: float) -> None:
+        self.rows.append({"item": item, "outcome": outcome, "wall_s": round(wall_s, 2)})
+
+    def write(self) -> None:
+        whole = {
+            "item": "(run)",
+            "outcome": "",
+            "wall_s": round(time.perf_counter() - self.started, 2),
+        }
+        machine = {"cpu_count": os.cpu_count(), "load_at_start": round(self.load, 2)}
+        new = pd.DataFrame([{"run": self.run, **r, **machine} for r in [*self.rows, whole]])
+        old = pd.read_csv(self.path) if self.path.is_file() else None
+        results.atomic_write_csv(self.path, new if old is None else pd.concat([old, new]))
+
+
+def run_summary(out_dir: str | Path) -> pd.DataFrame:
+    """One row per logged ``cam-repro run`` in ``<out_dir>/runs.csv``: notebooks executed,
+    cached and failed, the seconds spent executing and the whole invocation's wall seconds."""
+    path = Path(out_dir) / "runs.csv"
+    if not path.is_file():
+        return pd.DataFrame(
+            columns=[
+                "run",
+                "executed",
+                "cached",
+                "failed",
+                "executing_s",
+                "wall_s",
+                "load_at_start",
+            ]
+        )
+    log = pd.read_csv(path)
+    rows = []
+    for run_id, part in log.groupby("run", sort=True):
+        items = part[part["item"] != "(run)"]
+        count = items["outcome"].value_counts()
+        rows.append(
+            {
+                "run": run_id,
+                "executed": int(count.get("executed", 0)),
+                "cached": int(count.get("cached", 0)),
+                "failed": int(count.get("failed", 0)),
+                "executing_s": float(items.loc[items["outcome"] != "cached", "wall_s"].sum()),
+                "wall_s": float(part.loc[part["item"] == "(run)", "wall_s"].sum()),
+                "load_at_start": float(part["load_at_start"].iloc[0]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def run(
     profile: str,
     only: list[str] | None = None,
@@ -314,6 +377,7 @@ def run(
     data = profiles.data_fingerprint(profile, jobs[0].params["data_root"])
     failed: list[str] = []
     width = len(str(len(jobs)))
+    log = RunLog(layout.root)
     with venv_kernel():
         for number, job in enumerate(jobs, 1):
             if job.name == SCOREBOARD_PAGE:
@@ -338,6 +402,7 @@ def run(
             prefix = f"[{number:>{width}}/{len(jobs)}] {job.name}"
             if not force and done and old is not None and old.get("key") == job.key:
                 print(f"{prefix}: cached", file=stream, flush=True)
+                log.add(job.name, "cached", 0.0)
                 continue
             reason = _reason(old, job.parts, done)
             print(f"{prefix}: running ({reason})", file=stream, flush=True)
@@ -354,8 +419,10 @@ def run(
                     file=stream,
                     flush=True,
                 )
+                log.add(job.name, "failed", time.perf_counter() - start)
                 continue
             wall = time.perf_counter() - start
+            log.add(job.name, "executed", wall)
             record = {
                 "key": job.key,
                 **job.parts,
@@ -365,10 +432,22 @@ def run(
             results.atomic_write_json(record_path, record)
             print(f"{prefix}: done in {wall:.1f} s", file=stream, flush=True)
     board = results.write_scoreboard(layout.root, profile)
+    log.write()
     print(f"scoreboard: {board}", file=stream)
     if book:
         print(f"book pages: {publish(layout, profile)}", file=stream)
     return len(failed)
 
 
-__all__ = ["InputError", "Job", "Layout", "cache_key", "code_hash", "plan", "publish", "run"]
+__all__ = [
+    "InputError",
+    "Job",
+    "Layout",
+    "RunLog",
+    "run_summary",
+    "cache_key",
+    "code_hash",
+    "plan",
+    "publish",
+    "run",
+]
