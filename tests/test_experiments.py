@@ -3,6 +3,8 @@ caches, and the full path (paper networks at 224 px on a miniature ILSVRC tree) 
 
 import dataclasses
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -141,6 +143,27 @@ def test_worker_processes_train_the_same_weights_as_one_process(tmp_path, monkey
     assert experiments._training_workers(big, 5) == min(2, os.cpu_count() or 1)
     assert experiments._training_workers(big, 1) == 1
     assert experiments._training_workers(dataclasses.replace(big, device="cuda"), 5) == 1
+
+
+@pytest.mark.slow
+def test_torchrun_entry_fills_the_caches_the_notebooks_read(tmp_path):
+    # The GPU runners' entry point, here with two gloo ranks on the smoke profile: afterwards
+    # Tables 1-3 in one process train and evaluate nothing.
+    torchrun = Path(sys.executable).with_name("torchrun")
+    cmd = [str(torchrun), "--standalone", "--nproc_per_node=2", "-m", "cam_core.experiments"]
+    cmd += ["--profile", "smoke", "--out-dir", str(tmp_path), "--device", "cpu"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.count("table3: caches filled") == 2  # both ranks got there
+    params = smoke_params("table1", tmp_path)
+    members = sum(params["seeds"] if n in params["headline"] else 1 for n in params["networks"])
+    assert len(list((tmp_path / "cache" / "models").glob("*.pt"))) == members
+    t1 = experiments.table1(params)
+    assert t1.frames["training_times"]["loaded_from_cache"].all()
+    evals = sorted((tmp_path / "cache" / "evals").iterdir())
+    experiments.table2(smoke_params("table2", tmp_path))
+    assert sorted((tmp_path / "cache" / "evals").iterdir()) == evals  # nothing re-evaluated
 
 
 def test_model_key_depends_on_what_changes_weights_only(tmp_path):
