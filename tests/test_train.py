@@ -88,11 +88,30 @@ def test_checkpoint_is_reused_only_for_the_same_config(tmp_path):
 
     other = TrainConfig(epochs=3, batch_size=16, lr=0.25)
     assert not train_model(toy_net(), toy_problem(), None, other, checkpoint=path).cached.any()
-    # device and worker count do not change results, so they do not invalidate a checkpoint
+    # device, worker count and memory layout do not change results, so they do not
+    # invalidate a checkpoint; the numerics (amp) do
+    same = TrainConfig(epochs=3, batch_size=16, lr=0.5, num_workers=2, channels_last=True)
+    assert config.fingerprint() == same.fingerprint()
     assert (
-        config.fingerprint()
-        == TrainConfig(epochs=3, batch_size=16, lr=0.5, num_workers=2).fingerprint()
+        config.fingerprint() != TrainConfig(epochs=3, batch_size=16, lr=0.5, amp=True).fingerprint()
     )
+
+
+def test_channels_last_trains_the_same_network():
+    # The memory layout is a speed option (it is left out of the fingerprint): the same run
+    # in channels_last ends at the same weights up to float rounding.
+    nets = {}
+    for layout in (False, True):
+        nets[layout] = toy_net()
+        config = TrainConfig(epochs=3, batch_size=16, lr=0.5, channels_last=layout)
+        train_model(nets[layout], toy_problem(), toy_problem(30, seed=9), config)
+    assert nets[True][0].weight.is_contiguous(memory_format=torch.channels_last)
+    pairs = zip(nets[False].state_dict().items(), nets[True].state_dict().values(), strict=True)
+    for (name, a), b in pairs:
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5, msg=name)
+    start = zip(toy_net().parameters(), nets[True].parameters(), strict=True)
+    moved = [(a - b).abs().max() for a, b in start]
+    assert max(moved) > 1e-2  # it did train
 
 
 def test_load_checkpoint_errors_name_the_file(tmp_path):

@@ -66,8 +66,10 @@ class TrainConfig:
             fail("num_workers", "a non-negative integer", self.num_workers)
 
     def fingerprint(self) -> str:
-        """Hash of the fields that change results (all but ``device`` and ``num_workers``)."""
-        fields = {k: v for k, v in asdict(self).items() if k not in ("device", "num_workers")}
+        """Hash of the fields that change results: all but ``device``, ``num_workers`` and
+        ``channels_last`` (where and how fast, not what: only float rounding differs)."""
+        speed_only = ("device", "num_workers", "channels_last")
+        fields = {k: v for k, v in asdict(self).items() if k not in speed_only}
         return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:16]
 
 
