@@ -138,6 +138,45 @@ experiments.for_display(out.frames["aim"])
 # and the GT-known column is the share of good boxes when the class is given.
 
 # %% [markdown]
+# ## Where the boxes fail: object size
+
+# %%
+by_size = out.frames["gt_known_by_size"]
+by_size.pivot_table(
+    index="object side / image side",
+    columns="method",
+    values="GT-known loc. (%)",
+    sort=False,
+    dropna=False,
+).join(by_size.groupby("object side / image side", sort=False)["images"].first())
+
+# %% [markdown]
+# GT-known localization (%: the box from the true class's map, IoU ≥ 0.5) of each row's
+# first seed, by the object's size (the square root of its box's share of the image), and
+# the number of scored images in each size bin; the median predicted box area over the true
+# one is in `gt_known_by_size.csv`. Where a last conv map's cells are as large as a small
+# object, the upsampled blob at 20% of its peak spreads over neighbouring cells and the box
+# comes out too large: the paper's point about the resolution of the last conv map. For the
+# best GAP network of this run:
+
+# %%
+aim = out.frames["aim"].set_index("quantity")["value"] if len(out.frames["aim"]) else {}
+best = by_size[by_size["method"] == aim.get("best GAP network")]
+if len(best):
+    smallest, largest = best.iloc[0], best.iloc[-1]
+    area = "box area / true area (median)"
+    text = (
+        f"{aim['best GAP network']}: objects of side {smallest['object side / image side']} "
+        f"of the image ({smallest['images']} images): {smallest['GT-known loc. (%)']}% "
+        f"GT-known, boxes {smallest[area]}× the true area; side "
+        f"{largest['object side / image side']} ({largest['images']} images): "
+        f"{largest['GT-known loc. (%)']}%, boxes {largest[area]}× the true area."
+    )
+else:
+    text = "No GAP network was evaluated in this run."
+display(Markdown(text))
+
+# %% [markdown]
 # ## Threshold sweep (MaxBoxAcc)
 #
 # BoxAcc at IoU 0.5 of the box from the true class's map as the map threshold varies (maps

@@ -98,6 +98,20 @@ def test_hand_set_cams_boxes_and_errors_by_eye():
     assert res.notes == []
 
 
+def test_gt_known_by_object_size_on_the_hand_set():
+    # object sides sqrt(area / 64): 0.433 (12 px), 0.5, 0.5 (16 px), 0.707 (32 px); the
+    # true-class boxes' areas over the true boxes': 1, 1, 4/16 (a miss), 16/32 (IoU 0.5, a hit)
+    res = evaluate_localization(identity_camnet(), hand_set(), batch_size=3, centre_size=(0.5, 0.5))
+    table = res.by_object_size(edges=(0.0, 0.2, 0.45, 0.6, 1.0))
+    assert table["images"].tolist() == [0, 1, 2, 1]
+    assert table["GT-known loc. (%)"].tolist()[1:] == [100.0, 50.0, 100.0]
+    assert table["box area / true area (median)"].tolist()[1:] == [1.0, 0.62, 0.5]
+    assert np.isnan(table["GT-known loc. (%)"].iloc[0])
+    assert table["object side / image side"].iloc[3] == "0.60\u20131.00"
+    with pytest.raises(InputError, match=r"^edges: expected increasing bin edges"):
+        res.by_object_size(edges=(0.5, 0.2))
+
+
 def test_centre_box_defaults_to_the_sets_own_mean_size():
     res = evaluate_localization(identity_camnet(), hand_set())
     # widths 4, 4, 4, 4 and heights 3, 4, 4, 8 of 8 px

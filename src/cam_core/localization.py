@@ -112,6 +112,36 @@ class LocalizationResult:
             }
         )
 
+    def by_object_size(self, edges: Sequence[float] = (0.0, 0.35, 0.5, 0.7, 1.0)) -> pd.DataFrame:
+        """GT-known localization by object size: the object's side (square root of its first
+        true-class box's area over the image's) binned at ``edges``; per bin the images, the
+        GT-known accuracy (%) and the median area of the predicted box over the true box's."""
+        edges = np.asarray(edges, dtype=float)
+        if edges.ndim != 1 or len(edges) < 2 or np.any(np.diff(edges) <= 0):
+            fail("edges", "increasing bin edges (at least two)", repr(edges.tolist()))
+        first = np.argmax(self.gt_box_labels == self.labels[:, None], axis=1)  # (N,)
+        true = self.gt_boxes[np.arange(len(self)), first]
+        area = lambda b: (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])  # noqa: E731
+        side = np.sqrt(area(true) / float(np.prod(self.image_size)))
+        ratio = area(self.gt_known_boxes) / area(true)
+        hit = self.gt_known_iou >= IOU_THRESHOLD
+        rows = []
+        for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+            sel = (side >= lo) & ((side < hi) | ((hi == edges[-1]) & (side <= hi)))
+            rows.append(
+                {
+                    "object side / image side": f"{lo:.2f}\u2013{hi:.2f}",
+                    "images": int(sel.sum()),
+                    "GT-known loc. (%)": round(100.0 * float(hit[sel].mean()), 1)
+                    if sel.any()
+                    else np.nan,
+                    "box area / true area (median)": round(float(np.median(ratio[sel])), 2)
+                    if sel.any()
+                    else np.nan,
+                }
+            )
+        return pd.DataFrame(rows)
+
     def curve_frame(self) -> pd.DataFrame:
         """The MaxBoxAcc sweep as a table: ``threshold``, ``box_acc`` (fractions)."""
         return pd.DataFrame({"threshold": self.thresholds, "box_acc": self.curve})
