@@ -306,7 +306,8 @@ if len(complete):
     items = log[(log["run"] == first["run"]) & (log["item"] != "(run)")]
     lines = [
         f"- **First run** ({first['run'][:16].replace('T', ' ')} UTC, load average "
-        f"{first['load_at_start']:.1f} at the start on {int(log['cpu_count'].iloc[0])} CPUs): "
+        f"{first['load_at_start']:.1f} at the start on {int(log['cpu_count'].iloc[0])} CPUs, "
+        f"commit `{first['git_commit'][:12]}`): "
         f"{first['wall_s'] / 60:.1f} min for {int(first['executed'])} notebooks"
         + (f", {int(first['failed'])} of them failed" if first["failed"] else "")
         + ". Longest: "

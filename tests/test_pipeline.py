@@ -204,6 +204,8 @@ def test_failed_notebook_is_retried(fake_repo: Path, monkeypatch: pytest.MonkeyP
         [0, len(ALL), 0],
     ]
     assert (runs["wall_s"] >= runs["executing_s"]).all() and runs["executing_s"].iloc[2] == 0
+    assert runs["wall_s"].iloc[2] > 0  # hashing and the scoreboard count, even when all cached
+    assert list(pipeline.run_summary(fake_repo / "nowhere").columns) == list(runs.columns)
 
 
 # --- papermill for real, with notebooks that run in about a second ------------------------

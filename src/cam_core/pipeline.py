@@ -297,9 +297,11 @@ class RunLog:
     and a ``(run)`` row with the whole invocation, appended to ``<out_dir>/runs.csv``: the
     first-run and cached-rerun times the Performance page reports."""
 
-    def __init__(self, out_dir: Path) -> None:
+    def __init__(self, out_dir: Path, started: float) -> None:
+        """``started``: ``time.perf_counter()`` when the invocation began (hashing included)."""
         self.path = Path(out_dir) / "runs.csv"
-        self.started = time.perf_counter()
+        self.started = started
+        self.commit = results.git_commit()
         self.run = datetime.now(UTC).isoformat(timespec="microseconds")
         self.load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         self.rows: list[dict[str, Any]] = []
@@ -313,7 +315,11 @@ class RunLog:
             "outcome": "",
             "wall_s": round(time.perf_counter() - self.started, 2),
         }
-        machine = {"cpu_count": os.cpu_count(), "load_at_start": round(self.load, 2)}
+        machine = {
+            "cpu_count": os.cpu_count(),
+            "load_at_start": round(self.load, 2),
+            "git_commit": self.commit,
+        }
         new = pd.DataFrame([{"run": self.run, **r, **machine} for r in [*self.rows, whole]])
         old = pd.read_csv(self.path) if self.path.is_file() else None
         results.atomic_write_csv(self.path, new if old is None else pd.concat([old, new]))
@@ -324,17 +330,8 @@ def run_summary(out_dir: str | Path) -> pd.DataFrame:
     cached and failed, the seconds spent executing and the whole invocation's wall seconds."""
     path = Path(out_dir) / "runs.csv"
     if not path.is_file():
-        return pd.DataFrame(
-            columns=[
-                "run",
-                "executed",
-                "cached",
-                "failed",
-                "executing_s",
-                "wall_s",
-                "load_at_start",
-            ]
-        )
+        columns = "run executed cached failed executing_s wall_s load_at_start git_commit"
+        return pd.DataFrame(columns=columns.split())
     log = pd.read_csv(path)
     rows = []
     for run_id, part in log.groupby("run", sort=True):
@@ -349,6 +346,7 @@ def run_summary(out_dir: str | Path) -> pd.DataFrame:
                 "executing_s": float(items.loc[items["outcome"] != "cached", "wall_s"].sum()),
                 "wall_s": float(part.loc[part["item"] == "(run)", "wall_s"].sum()),
                 "load_at_start": float(part["load_at_start"].iloc[0]),
+                "git_commit": str(part["git_commit"].iloc[0]) if "git_commit" in part else "",
             }
         )
     return pd.DataFrame(rows)
@@ -370,6 +368,7 @@ def run(
 
     Raises :class:`InputError` before touching anything when an argument is invalid.
     """
+    started = time.perf_counter()
     stream = stream or sys.stdout
     jobs = plan(profile, only, overrides, data_root, device, out_dir)
     layout = Layout(jobs[0].params["out_dir"])
@@ -377,7 +376,7 @@ def run(
     data = profiles.data_fingerprint(profile, jobs[0].params["data_root"])
     failed: list[str] = []
     width = len(str(len(jobs)))
-    log = RunLog(layout.root)
+    log = RunLog(layout.root, started)
     with venv_kernel():
         for number, job in enumerate(jobs, 1):
             if job.name == SCOREBOARD_PAGE:
