@@ -52,6 +52,7 @@
 
 # %% tags=["parameters", "hide-input"]
 bench_dir = None  # None: results/bench of this checkout
+cpu_dir = None  # None: results/cpu of this checkout (its runs.csv: the cpu book's run times)
 
 # %% tags=["hide-input"]
 import json
@@ -299,12 +300,13 @@ else:
 # %% tags=["hide-input"]
 from cam_core import pipeline
 
-cpu_runs = pipeline.run_summary(paper.repo_root() / "results" / "cpu")
+cpu_folder = Path(cpu_dir) if cpu_dir else paper.repo_root() / "results" / "cpu"
+cpu_runs = pipeline.run_summary(cpu_folder)
 complete = cpu_runs[(cpu_runs["executed"] > 0) & (cpu_runs["cached"] == 0)]
 cached = cpu_runs[(cpu_runs["executed"] == 0) & (cpu_runs["failed"] == 0)]
 if len(complete):
     first = complete.iloc[-1]
-    log = pd.read_csv(paper.repo_root() / "results" / "cpu" / "runs.csv")
+    log = pd.read_csv(cpu_folder / "runs.csv")
     items = log[(log["run"] == first["run"]) & (log["item"] != "(run)")]
     lines = [
         f"- **First run** ({first['run'][:16].replace('T', ' ')} UTC, load average "
@@ -331,7 +333,7 @@ if len(complete):
 else:
     display(
         Markdown(
-            "**Not measured yet.** No run of the `cpu` profile that executed every notebook "
+            "**Not logged yet.** No run of the `cpu` profile that executed every notebook "
             "is logged in `results/cpu/runs.csv` on this machine: run `make book PROFILE=cpu` "
             "(then once more for the cached rerun) and `make bench`."
         )

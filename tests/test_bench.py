@@ -343,7 +343,7 @@ def test_performance_notebook_with_and_without_a_run(tmp_path):
             papermill.execute_notebook(
                 pipeline.read_notebook(repo_root() / "notebooks" / "performance.py"),
                 str(out),
-                parameters={"bench_dir": str(folder)},
+                parameters={"bench_dir": str(folder), "cpu_dir": str(folder)},
                 kernel_name=pipeline.KERNEL_NAME,
                 progress_bar=False,
                 cwd=str(repo_root()),
@@ -353,9 +353,23 @@ def test_performance_notebook_with_and_without_a_run(tmp_path):
 
     empty = execute(tmp_path / "none")
     assert "Not measured yet" in empty and "image/png" not in empty
+    assert "Not logged yet" in empty
     _fake_run(tmp_path / "run")
+    runs = [  # a first run of two notebooks, then a cached rerun (pipeline.RunLog's format)
+        ("2026-01-01T10:00:00.000001+00:00", "table1", "executed", 600.0),
+        ("2026-01-01T10:00:00.000001+00:00", "table2", "executed", 60.0),
+        ("2026-01-01T10:00:00.000001+00:00", "(run)", "", 662.5),
+        ("2026-01-01T11:00:00.000001+00:00", "table1", "cached", 0.0),
+        ("2026-01-01T11:00:00.000001+00:00", "table2", "cached", 0.0),
+        ("2026-01-01T11:00:00.000001+00:00", "(run)", "", 0.4),
+    ]
+    log = pd.DataFrame(runs, columns=["run", "item", "outcome", "wall_s"])
+    log = log.assign(cpu_count=2, load_at_start=0.5, git_commit="abcdef1234567890")
+    log.to_csv(tmp_path / "run" / "runs.csv", index=False)
     page = execute(tmp_path / "run")
-    assert "Not measured yet" not in page
+    assert "Not measured yet" not in page and "Not logged yet" not in page
+    assert "11.0 min for 2 notebooks" in page and "table1 10.0 min, table2 1.0 min" in page
+    assert "0.4 s for 2 notebooks, all cached" in page and "`abcdef123456`" in page
     assert "Test CPU" in page and "2 torch thread(s)" in page
     assert "image/png" in page  # the plot
     assert "**met**" in page and "**missed**" in page
