@@ -315,7 +315,12 @@ def claim_holds(results: Sequence[ConceptResult]) -> str:
     """ "yes" when, over the concepts, the CAM's maximum falls on the named objects in at least
     half of the held-out images that show them and at least twice as often as chance."""
     rate = float(np.nanmean([r.peak_rate for r in results]))
-    chance = float(np.nanmean([r.chance for r in results]))
+    return _peaks_hold(rate, float(np.nanmean([r.chance for r in results])))
+
+
+def _peaks_hold(rate: float, chance: float) -> str:
+    """The criterion of both scales: CAM peaks on the named objects in at least half of the
+    images and at least twice as often as chance."""
     return "yes" if rate >= 0.5 and rate >= 2 * chance else "no"
 
 
@@ -601,8 +606,7 @@ def caption_claim(results: Sequence[CaptionConceptResult]) -> str:
     if not scored:
         return "not tested"
     rate = float(np.mean([r.peak_rate for r in scored]))
-    chance = float(np.mean([r.chance for r in scored]))
-    return "yes" if rate >= 0.5 and rate >= 2 * chance else "no"
+    return _peaks_hold(rate, float(np.mean([r.chance for r in scored])))
 
 
 def caption_verdict(results: Sequence[CaptionConceptResult], network: str) -> str:
