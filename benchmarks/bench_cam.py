@@ -4,7 +4,7 @@ What is measured, all on the same machine, threads and synthetic inputs (fixed s
 weights: speed does not depend on them):
 
 1. ``overhead``: the bare forward pass of GoogLeNet-GAP and VGG16-GAP (224 px, batch 32)
-   against the CAM step that :func:`cam_core.cam.cams_for_topk` runs after it (top-k of the
+   against the CAM step that :func:`cam_core.core.cam.cams_for_topk` runs after it (top-k of the
    logits, one batched contraction, upsampling to 224 px, ReLU and max normalisation) for
    the top-1 and top-5 classes and for all 1,000 classes (at the map's own 14x14 and at
    224 px). The step is timed on the feature map of the forward pass just timed, so the
@@ -15,7 +15,7 @@ weights: speed does not depend on them):
    torchcam's ``CAM`` and with pytorch-grad-cam's ``GradCAM`` (it has no plain CAM), each used
    as its documentation shows; boxes, IoU and errors always come from cam_core's functions,
    so only the maps differ. Timed as "maps" (forward pass(es) + maps) and "boxes".
-3. ``boxes``: box extraction alone (:func:`cam_core.boxes.boxes_from_maps`), maps per second.
+3. ``boxes``: box extraction alone (:func:`cam_core.core.boxes.boxes_from_maps`), maps per second.
 4. ``long`` (run first, so that the process holds nothing else): resident memory over a
    long run (10,000 images per library, top-1 localization) with a small GAP net at 32 px
    (a 224 px net would take hours on 2 cores), sampled after every batch.
@@ -52,10 +52,12 @@ import torch
 import torch.nn.functional as F
 
 import cam_core  # noqa: F401  (first: makes torchvision, which pytorch-grad-cam imports, load)
-from cam_core import metrics, paper, results
-from cam_core.boxes import boxes_from_maps
-from cam_core.cam import cams_for_topk, class_activation_maps
-from cam_core.models import build_model
+from cam_core import paths
+from cam_core.common import results
+from cam_core.core import metrics
+from cam_core.core.boxes import boxes_from_maps
+from cam_core.core.cam import cams_for_topk, class_activation_maps
+from cam_core.nets.registry import build_model
 
 BENCH_DIR = Path("results") / "bench"
 PAGE = "performance"
@@ -696,12 +698,12 @@ def render_page(out: Path, log: Callable[[str], None]) -> None:
     ``results/bench`` also publish it to the book (``book/generated/``)."""
     import papermill
 
-    from cam_core import pipeline
+    from cam_core.report import pipeline
 
-    source = paper.repo_root() / "notebooks" / f"{PAGE}.py"
+    source = paths.repo_root() / "notebooks" / f"{PAGE}.py"
     target = out / f"{PAGE}.ipynb"
     staged = out / f".{PAGE}.staged.ipynb"
-    default = out.resolve() == (paper.repo_root() / BENCH_DIR).resolve()
+    default = out.resolve() == (paths.repo_root() / BENCH_DIR).resolve()
     with pipeline.venv_kernel():
         papermill.execute_notebook(
             pipeline.read_notebook(source),
@@ -710,7 +712,7 @@ def render_page(out: Path, log: Callable[[str], None]) -> None:
             parameters={} if default else {"bench_dir": str(out.resolve())},
             kernel_name=pipeline.KERNEL_NAME,
             progress_bar=False,
-            cwd=str(paper.repo_root()),
+            cwd=str(paths.repo_root()),
         )
     os.replace(staged, target)
     log(f"page: {target}")
@@ -810,7 +812,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg = QUICK if args.quick else Config()
     if args.threads is not None:
         cfg = dataclasses.replace(cfg, threads=args.threads)
-    out = args.out or paper.repo_root() / BENCH_DIR
+    out = args.out or paths.repo_root() / BENCH_DIR
     run(cfg, out, page=not args.no_page)
     return 0
 

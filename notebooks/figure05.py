@@ -43,7 +43,7 @@ seed = None  # None: the profile's seed
 networks = None  # GAP/GMP networks whose CAMs are shown
 baseline_networks = None  # originals (FC layers) whose backprop saliency is shown
 photo_model = None  # ImageNet model for the photos
-photos = None  # bundled photos (cam_core.data.PHOTO_NAMES)
+photos = None  # bundled photos (cam_core.datasets.photos.PHOTO_NAMES)
 photo_methods = None  # maps shown for the photos: cam, backprop, gradcam
 topk_photo = None  # the photo whose top-k class CAMs are shown
 top_k = None
@@ -54,7 +54,11 @@ threshold = None  # share of a map's max that counts as highlighted
 
 # %%
 import cam_core  # noqa: F401  (first: makes torchvision importable)
-from cam_core import experiments, figures, models, profiles, results, viz
+from cam_core.common import profiles, results, viz
+from cam_core.items import map_benchmark, map_methods
+from cam_core.items import recipe as items_recipe
+from cam_core.nets import pretrained as nets_pretrained
+from cam_core.nets import registry
 
 params = profiles.validate_parameters(
     "figure05",
@@ -86,9 +90,9 @@ profiles.parameters_table(params)
 # to its 99th percentile so that it is visible (its maximum is a single pixel).
 
 # %%
-photo_net = models.build_model(params["photo_model"], 1000)
-categories = models.imagenet_categories()
-panel = figures.photo_panel(
+photo_net = registry.build_model(params["photo_model"], 1000)
+categories = nets_pretrained.imagenet_categories()
+panel = map_methods.photo_panel(
     photo_net,
     params["photos"],
     categories,
@@ -121,7 +125,7 @@ viz.show(photo_figure)
 # for a class lies, whether or not the class is likely.
 
 # %%
-crop, topk_maps, topk_names, topk_probs = figures.topk_panel(
+crop, topk_maps, topk_names, topk_probs = map_methods.topk_panel(
     photo_net, params["topk_photo"], categories, params["top_k"], params["normalisation"]
 )
 topk_figure = viz.topk_strip(
@@ -137,7 +141,7 @@ viz.show(topk_figure)
 # ## 2. Held-out benchmark images: the GAP networks beside backprop
 #
 # The small networks stand for the paper's (GoogLeNet-GAP is `small-googlenet-gap`, and so
-# on: `cam_core.experiments.SMALL`); they are trained here once on the training split with
+# on: `cam_core.items.recipe.SMALL`); they are trained here once on the training split with
 # image labels only (the recipe of Table 1, cached) and shown on test images they never
 # saw. Each column: a test image (its true class on top), below it the CAM of the true
 # class from each GAP/GMP network, then backprop saliency of the same class from the
@@ -145,9 +149,9 @@ viz.show(topk_figure)
 # scale the paper's networks run on ILSVRC validation images instead.
 
 # %%
-recipe = experiments.recipe_for(params)
-family = figures.first_seed_family(params["networks"] + params["baseline_networks"], recipe)
-comparison = figures.map_comparison(
+recipe = items_recipe.recipe_for(params)
+family = map_methods.first_seed_family(params["networks"] + params["baseline_networks"], recipe)
+comparison = map_benchmark.map_comparison(
     family,
     recipe,
     params["networks"],
@@ -197,7 +201,7 @@ with results.Experiment(params) as experiment:
     experiment.save_figure("figure05_topk.png", topk_figure)
     experiment.save_figure("figure05_benchmark.png", comparison.figure)
     experiment.write_csv("figure05_summary.csv", comparison.summary)
-    experiment.write_csv("figure05_scores.csv", figures.tidy_scores(comparison.scores))
+    experiment.write_csv("figure05_scores.csv", map_methods.tidy_scores(comparison.scores))
     experiment.write_status(
         "reproduced",
         reproduced_value=claim.value,

@@ -48,7 +48,11 @@ threshold = None  # the box rule's share of the map's max
 
 # %%
 import cam_core  # noqa: F401  (first: makes torchvision importable)
-from cam_core import experiments, figures, models, profiles, results, viz
+from cam_core.common import profiles, results, viz
+from cam_core.items import map_benchmark, map_methods
+from cam_core.items import recipe as items_recipe
+from cam_core.nets import pretrained as nets_pretrained
+from cam_core.nets import registry
 
 params = profiles.validate_parameters(
     "figure06",
@@ -75,17 +79,17 @@ profiles.parameters_table(params)
 # each red box with the green one is written under it.
 
 # %%
-photo_net = models.build_model(params["photo_model"], 1000)
-panel = figures.photo_panel(
+photo_net = registry.build_model(params["photo_model"], 1000)
+panel = map_methods.photo_panel(
     photo_net,
     params["photos"],
-    models.imagenet_categories(),
+    nets_pretrained.imagenet_categories(),
     ["cam", "backprop"],
     threshold=params["threshold"],
 )
-photo_figure, photo_scores = figures.photo_box_figure(
+photo_figure, photo_scores = map_methods.photo_box_figure(
     panel,
-    figures.photo_boxes(),
+    map_methods.photo_boxes(),
     title=f"{params['photo_model']}: boxes at {params['threshold']:.0%} of the map's max",
 )
 viz.show(photo_figure)
@@ -115,11 +119,11 @@ photo_scores.round(3)
 # **(a)** Ground truth in green, the CAM box in red, over the CAM.
 
 # %%
-recipe = experiments.recipe_for(params)
-splits = experiments.load_splits(recipe, params["eval_images"])
+recipe = items_recipe.recipe_for(params)
+splits = items_recipe.load_splits(recipe, params["eval_images"])
 net, base = params["network"], params["baseline_network"]
-examples = figures.box_examples(
-    figures.first_seed_family([net, base], recipe, splits),
+examples = map_benchmark.box_examples(
+    map_methods.first_seed_family([net, base], recipe, splits),
     recipe,
     splits,
     net,

@@ -44,7 +44,8 @@ threshold = None  # the box rule's share of the CAM's max
 from pathlib import Path
 
 import cam_core  # noqa: F401  (first: makes torchvision importable)
-from cam_core import finegrained, paper, profiles, results, transfer, viz
+from cam_core.common import display, paper, profiles, results, viz
+from cam_core.items import finegrained, svm_cams, table5
 
 params = profiles.validate_parameters(
     "figure07",
@@ -68,7 +69,7 @@ profiles.parameters_table(params)
 
 # %%
 train_set, test_set = finegrained.finegrained_targets(table4)
-fs = transfer.build_feature_sets([params["network"]], table4, table4["input_size"])[0]
+fs = table5.build_feature_sets([params["network"]], table4, table4["input_size"])[0]
 run = finegrained.finegrained_protocol(
     fs,
     train_set,
@@ -80,7 +81,7 @@ run = finegrained.finegrained_protocol(
     seed=params["seed"],
     device=params["device"],
 )
-shown = transfer.spread_classes(len(test_set.class_names), params["num_classes"])
+shown = svm_cams.spread_classes(len(test_set.class_names), params["num_classes"])
 panel = finegrained.figure7_panel(
     fs, test_set, run, shown, params["images_per_class"], params["threshold"], params["device"]
 )
@@ -105,7 +106,7 @@ viz.show(figure)
 
 # %%
 scores = finegrained.box_accuracy_table([run], paper_share)
-transfer.readable(scores)
+display.readable(scores)
 
 # %% [markdown]
 # *Box accuracy.* Share of **all** test images whose CAM box has IoU ≥ 0.5 with the
@@ -117,7 +118,7 @@ transfer.readable(scores)
 
 # %%
 claims = finegrained.figure7_claims(run, paper_share)
-transfer.readable(claims.set_index("test"))
+display.readable(claims.set_index("test"))
 
 # %% [markdown]
 # *The claim as the paper states it* (first row): 41.0% of the CAM boxes reach IoU 0.5. It

@@ -50,7 +50,10 @@ eval_images = None  # test images per class scored where boxes exist (0: all)
 from pathlib import Path
 
 import cam_core  # noqa: F401  (first: makes torchvision importable)
-from cam_core import profiles, results, transfer, viz
+from cam_core.common import display, profiles, results, viz
+from cam_core.items import svm_cams
+from cam_core.items import table5 as items_table5
+from cam_core.synthetic import targets as synthetic_targets
 
 params = profiles.validate_parameters(
     "figure08",
@@ -73,13 +76,13 @@ cache_dir = Path(params["out_dir"]) / "cache" / "features"
 profiles.parameters_table(params)
 
 # %%
-fs = transfer.build_feature_sets([params["network"]], table5)[0]
-targets = transfer.load_targets(params["datasets"], table5)
+fs = items_table5.build_feature_sets([params["network"]], table5)[0]
+targets = items_table5.load_targets(params["datasets"], table5)
 runs = [
-    transfer.svm_cam_localization(
+    svm_cams.svm_cam_localization(
         fs,
         target,
-        transfer.make_splits(target, 1, table5["train_fraction"], table5["seed"])[0],
+        synthetic_targets.make_splits(target, 1, table5["train_fraction"], table5["seed"])[0],
         cache_dir,
         eval_images=params["eval_images"],
         show_classes=params["classes_per_dataset"],
@@ -89,7 +92,7 @@ runs = [
     )
     for target in targets
 ]
-cells, rows, captions = transfer.figure8_rows(runs)
+cells, rows, captions = svm_cams.figure8_rows(runs)
 figure = viz.image_grid(cells, row_titles=rows, captions=captions, title=f"SVM-CAMs on {fs.label}")
 viz.show(figure)
 
@@ -103,8 +106,8 @@ viz.show(figure)
 # ## How well the SVM-CAMs localize
 
 # %%
-summary = transfer.localization_summary(runs)
-transfer.readable(summary)
+summary = svm_cams.localization_summary(runs)
+display.readable(summary)
 
 # %% [markdown]
 # *Localization.* Per target set: the SVM's test accuracy on the first split, and where
@@ -116,7 +119,7 @@ transfer.readable(summary)
 with results.Experiment(params) as experiment:
     experiment.save_figure("figure08.png", figure)
     experiment.write_csv("figure08_localization.csv", summary.reset_index())
-    experiment.write_status(**transfer.figure8_status(summary, params["profile"]))
+    experiment.write_status(**svm_cams.figure8_status(summary, params["profile"]))
 results.status_table(params["out_dir"], "figure08")
 
 # %% [markdown]

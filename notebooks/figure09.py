@@ -41,7 +41,7 @@
 # its numbers mean nothing.
 #
 # **The `full` profile** runs the paper's experiment on the SUN2012 object annotations
-# (LabelMe XML, `data/manifests/sun2012.yaml`, read by `cam_core.sun2012`): the scene
+# (LabelMe XML, `data/manifests/sun2012.yaml`, read by `cam_core.datasets.sun2012`): the scene
 # categories with at least 200 annotated images (at most 10, `scene_classes` among them and
 # shown), a seeded half of each scene's images to train the SVMs and the other half scored;
 # objects are the annotators' polygons, names lower-cased. The paper gives no number; here
@@ -58,7 +58,7 @@ device = None  # None: the profile's device
 seed = None  # None: the profile's seed
 # Knobs of this notebook; None takes the profile's value.
 network = None  # GAP features: efficientnet-lite0 or a benchmark net (Table 1's recipe)
-scene_classes = None  # scene categories (cam_core.discovery.SCENES)
+scene_classes = None  # scene categories (cam_core.items.discovery.SCENES)
 images_per_scene = None  # training composites per scene
 test_per_scene = None  # held-out composites per scene
 image_size = None  # composite size in pixels
@@ -68,7 +68,8 @@ num_examples = None  # images shown per scene
 
 # %%
 import cam_core  # noqa: F401  (first: makes torchvision importable)
-from cam_core import discovery, profiles, results, viz
+from cam_core.common import profiles, results, viz
+from cam_core.items import discovery, sun_scenes
 
 params = profiles.validate_parameters(
     "figure09",
@@ -90,7 +91,7 @@ profiles.parameters_table(params)
 
 # %% [markdown]
 # The scene categories: for composite scenes, the objects that distinguish each (the shared
-# objects, in every scene, are listed in `cam_core.discovery.SHARED`); on SUN2012 (`full`),
+# objects, in every scene, are listed in `cam_core.items.discovery.SHARED`); on SUN2012 (`full`),
 # the scenes chosen and their images, once the experiment below has run.
 
 # %%
@@ -114,11 +115,10 @@ if not full:
 # ## The experiment
 
 # %%
-from cam_core import sun2012  # noqa: E402
 
 net = discovery.load_network(params, params["network"])
 if full:
-    result = sun2012.figure9_full(net, params, progress=print)
+    result = sun_scenes.figure9_full(net, params, progress=print)
     display(result.counts)  # noqa: F821
 else:
     result = discovery.scene_experiment(
@@ -146,7 +146,7 @@ print(f"held-out scene accuracy of the one-vs-all SVMs: {100 * result.accuracy:.
 figures = {}
 for scene in params["scene_classes"][:2]:
     if full:
-        figures[scene] = sun2012.sun_figure(result, scene)
+        figures[scene] = sun_scenes.sun_figure(result, scene)
     else:
         figures[scene] = discovery.scene_figure(result, scene, params["num_examples"])
     display(  # noqa: F821
@@ -171,7 +171,7 @@ result.precision.pivot(index="scene", columns="ranking", values="precision").rou
 from IPython.display import Markdown  # noqa: E402
 
 verdict = (
-    sun2012.sun_verdict(result, params["network"])
+    sun_scenes.sun_verdict(result, params["network"])
     if full
     else discovery.scene_verdict(result, params["network"])
 )
@@ -189,7 +189,7 @@ with results.Experiment(params) as experiment:
     experiment.write_status(
         "reproduced",
         reproduced_value=round(100 * result.mean_precision("overlap"), 1),
-        claim_holds=sun2012.sun_claim(result) if full else discovery.scene_claim(result),
+        claim_holds=sun_scenes.sun_claim(result) if full else discovery.scene_claim(result),
         notes=verdict,
     )
 results.status_table(params["out_dir"], "figure09")

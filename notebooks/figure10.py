@@ -39,7 +39,7 @@
 # images are few: its numbers mean nothing.
 #
 # **The `full` profile** uses COCO 2014 train captions as the weakly labelled collection
-# (`data/manifests/coco2014.yaml`, read by `cam_core.coco`; the paper searched the web):
+# (`data/manifests/coco2014.yaml`, read by `cam_core.datasets.coco`; the paper searched the web):
 # positives are the images with a caption holding the phrase word for word (articles
 # ignored), a fifth of them held out; negatives are images none of whose captions holds a
 # word of the phrase. The CAM-peak number needs object locations: it is computed from the
@@ -56,7 +56,7 @@ device = None  # None: the profile's device
 seed = None  # None: the profile's seed
 # Knobs of this notebook; None takes the profile's value.
 network = None  # GAP features: efficientnet-lite0 or a benchmark net (Table 1's recipe)
-concepts = None  # caption phrases (cam_core.concepts.CONCEPTS)
+concepts = None  # caption phrases (cam_core.items.concepts.CONCEPTS)
 positives = None  # training images whose caption holds the phrase
 negatives = None  # negatives used in the end
 hard_negative_rounds = None
@@ -66,8 +66,9 @@ num_examples = None  # images shown per concept
 
 # %%
 import cam_core  # noqa: F401  (first: makes torchvision importable)
-from cam_core import concepts as concept_lib
-from cam_core import discovery, profiles, results, viz
+from cam_core.common import profiles, results, viz
+from cam_core.items import concepts as concept_lib
+from cam_core.items import discovery
 
 params = profiles.validate_parameters(
     "figure10",

@@ -63,7 +63,9 @@ num_examples = None  # pictures shown
 import pandas as pd
 
 import cam_core  # noqa: F401  (first: makes torchvision importable)
-from cam_core import discovery, models, profiles, results, textdetect, viz
+from cam_core.common import profiles, results, viz
+from cam_core.items import discovery, textdetect
+from cam_core.nets import registry
 
 params = profiles.validate_parameters(
     "figure11",
@@ -105,7 +107,7 @@ if full:
     )
     display(pd.DataFrame([result.counts]), result.table.round(3))  # noqa: F821
 else:
-    net = models.build_model(params["network"], 1000)
+    net = registry.build_model(params["network"], 1000)
     result = textdetect.text_detector(
         net,
         params["network"],

@@ -27,7 +27,7 @@
 # digit?*, *is the animal on the left?*, *how many digits are there?*, *is there a
 # zebra?*; the answers are classes. The GAP features come from a small GAP network trained
 # here on the cluttered-silhouettes benchmark (the recipe of Table 1), the model is one
-# `torch.nn.Linear` layer trained with `cam_core.train.train_model`. The answer's CAM is
+# `torch.nn.Linear` layer trained with `cam_core.nets.train.train_model`. The answer's CAM is
 # $\sum_k W_{\text{image}}[a, k] f_k(x, y)$: the question part adds the same value
 # everywhere.
 #
@@ -40,7 +40,7 @@
 # the images are few: its numbers mean nothing.
 #
 # **The `full` profile** runs the baseline on VQA v1 (`data/manifests/vqa-v1.yaml`, COCO
-# 2014 images, read by `cam_core.coco`): trained on the train questions whose answer is
+# 2014 images, read by `cam_core.datasets.coco`): trained on the train questions whose answer is
 # among the `answers` most frequent, scored on the val questions with the VQA accuracy
 # min(#annotators who gave the answer / 3, 1), overall and per answer type, beside the most
 # frequent training answer of each question type. The paper's 55.89% is on test-standard
@@ -63,7 +63,8 @@ num_examples = None  # questions shown per question type
 
 # %%
 import cam_core  # noqa: F401  (first: makes torchvision importable)
-from cam_core import discovery, profiles, results, viz, vqa
+from cam_core.common import profiles, results, viz
+from cam_core.items import discovery, vqa
 
 params = profiles.validate_parameters(
     "figure12",

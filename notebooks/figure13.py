@@ -71,7 +71,11 @@ weights = None  # full: Places checkpoint file of the network; empty: the defaul
 import pandas as pd
 
 import cam_core  # noqa: F401  (first: makes torchvision importable)
-from cam_core import discovery, models, places, profiles, results, units, viz
+from cam_core.common import profiles, results, viz
+from cam_core.datasets import places
+from cam_core.items import discovery, units
+from cam_core.items import units as items_units
+from cam_core.nets import registry
 
 params = profiles.validate_parameters(
     "figure13",
@@ -100,7 +104,7 @@ profiles.parameters_table(params)
 # The classes: the network's top-1 ImageNet class for each photo.
 
 # %%
-photo_net = models.build_model(params["photo_model"], 1000)
+photo_net = registry.build_model(params["photo_model"], 1000)
 photo_result, photo_classes = units.photo_units(
     photo_net,
     params["photo_model"],
@@ -145,7 +149,7 @@ bench_result = bench_figure = None
 if params["profile"] == "full":
     weights_path = places.weights_file(params["data_root"], params["network"], params["weights"])
     places_net, categories = places.load_places_model(params["network"], weights_path)
-    bench_result = places.places_units(params, places_net, categories, params["network"])
+    bench_result = items_units.places_units(params, places_net, categories, params["network"])
     bench_figure = units.units_figure(
         bench_result, title=f"{params['network']} ({weights_path.name}): top units"
     )

@@ -61,9 +61,9 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import Image, Markdown, display
 
-from cam_core import paper
+from cam_core import paths
 
-folder = Path(bench_dir) if bench_dir else paper.repo_root() / "results" / "bench"
+folder = Path(bench_dir) if bench_dir else paths.repo_root() / "results" / "bench"
 measured = all((folder / name).is_file() for name in ("summary.csv", "provenance.json"))
 if measured:
     summary = pd.read_csv(folder / "summary.csv", keep_default_na=False)
@@ -286,23 +286,24 @@ else:
 # ## The `cpu` book: first run and cached rerun
 #
 # `cam-repro run` logs every notebook it executes or finds cached, with its wall time, to
-# `results/<profile>/runs.csv` (`cam_core.pipeline.run_summary` reads it). Below: the latest
+# `results/<profile>/runs.csv` (`cam_core.report.pipeline.run_summary` reads it). Below: the latest
 # run of the `cpu` profile on this machine that executed every notebook (a first run, or a
 # run after a change to `cam_core`, which invalidates every page) and the latest that found
 # every notebook cached. `make book` adds the `jupyter-book build` to either (seconds here,
 # since the pages are already executed). What was done about the largest costs: the
 # trained networks, generated datasets, extracted features and evaluations are cached on
 # disk and keyed by what changes them, so a rerun recomputes nothing; the small family
-# trains in two one-thread worker processes (`cam_core.experiments.train_family`) rather
+# trains in two one-thread worker processes (`cam_core.items.family.train_family`) rather
 # than one training on two threads, and in channels_last memory; CAMs are normalised in
 # place. The speed-ups of the first two were measured once while building them, not by
 # `make bench`, so this page gives no figure for them: the first run's time below is what
 # they add up to.
 
 # %% tags=["hide-input"]
-from cam_core import pipeline
+from cam_core import paths
+from cam_core.report import pipeline
 
-cpu_folder = Path(cpu_dir) if cpu_dir else paper.repo_root() / "results" / "cpu"
+cpu_folder = Path(cpu_dir) if cpu_dir else paths.repo_root() / "results" / "cpu"
 cpu_runs = pipeline.run_summary(cpu_folder)
 complete = cpu_runs[(cpu_runs["executed"] > 0) & (cpu_runs["cached"] == 0)]
 cached = cpu_runs[(cpu_runs["executed"] == 0) & (cpu_runs["failed"] == 0)]

@@ -34,7 +34,8 @@ seed = None  # unused here
 # %% tags=["hide-input"]
 from IPython.display import Markdown
 
-from cam_core import profiles, results
+from cam_core.common import profiles
+from cam_core.report import scoreboard as report_scoreboard
 
 params = profiles.validate_parameters(
     "scoreboard",
@@ -44,13 +45,13 @@ params = profiles.validate_parameters(
     device=device,
     seed=seed,
 )
-board = results.read_scoreboard(params["out_dir"])
+board = report_scoreboard.read_scoreboard(params["out_dir"])
 description = profiles.load_profile(params["profile"])["description"]
 Markdown(f"**This book was built from the `{params['profile']}` profile.** {description}")
 
 # %% tags=["hide-input"]
 left = {"text-align": "left", "white-space": "normal"}
-results.scoreboard_view(board).style.set_properties(**left).set_table_attributes(
+report_scoreboard.scoreboard_view(board).style.set_properties(**left).set_table_attributes(
     'class="dataframe"'
 )
 

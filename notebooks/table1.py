@@ -20,7 +20,7 @@
 # **What runs.** One family of networks, each trained with the same data, schedule and
 # augmentation, in the paper's three kinds: last conv → global average pooling → linear
 # (GAP), the same with global max pooling (GMP), and the original fully-connected head.
-# At `cpu` scale the small family of `cam_core.models` stands for the paper's nets (the
+# At `cpu` scale the small family of `cam_core.nets.models` stands for the paper's nets (the
 # table's *reproduced by* column says which), trained from scratch here on the
 # cluttered-silhouettes benchmark (real animal silhouettes and MNIST clutter textured with
 # real photos, 10 classes) and scored on its held-out test split; the headline networks get
@@ -38,7 +38,7 @@ out_dir = None  # None: results/<profile>
 device = None  # None: the profile's device
 seed = None  # None: the profile's seed
 # Knobs of this notebook; None takes the profile's value.
-networks = None  # the family trained (model names of cam_core.models)
+networks = None  # the family trained (model names of cam_core.nets.models)
 seeds = None  # training seeds of the headline networks
 headline = None  # networks trained with several seeds
 epochs = None
@@ -56,7 +56,10 @@ weights = None  # full: torchvision weights file; "": <data_root>/weights/<arch>
 from IPython.display import Markdown, display
 
 import cam_core  # noqa: F401  (first: makes torchvision importable)
-from cam_core import experiments, profiles, results, viz
+from cam_core.common import display as common_display
+from cam_core.common import profiles, results, viz
+from cam_core.items import family as items_family
+from cam_core.items import tables123
 
 params = profiles.validate_parameters(
     "table1",
@@ -83,12 +86,12 @@ profiles.parameters_table(params)
 
 # %%
 with results.Experiment(params) as experiment:
-    out = experiments.table1(params, progress=print)
+    out = tables123.table1(params, progress=print)
     experiment.write_csv("table1.csv", out.table)
     experiment.write_csv("claims.csv", out.claims)
     for name, frame in out.frames.items():
         experiment.write_csv(f"{name}.csv", frame)
-    curves_figure = experiments.plot_learning_curves(out.frames["learning_curves"])
+    curves_figure = tables123.plot_learning_curves(out.frames["learning_curves"])
     experiment.save_figure("learning_curves.png", curves_figure, dpi=110)
     experiment.write_status(out.status, out.headline, out.claim_holds, out.notes)
 display(Markdown(f"**Caveat.** {out.notes}"))
@@ -97,7 +100,7 @@ display(Markdown(f"**Caveat.** {out.notes}"))
 # ## The paper's Table 1 and this project's numbers
 
 # %%
-experiments.for_display(
+common_display.for_display(
     out.table,
     ["network", "paper_top1", "top1", "diff_top1", "paper_top5", "top5", "diff_top5"]
     + ["reproduced_by", "seeds"],
@@ -114,7 +117,7 @@ experiments.for_display(
 # ## The paper's claims, checked on these numbers
 
 # %%
-experiments.for_display(out.claims)
+common_display.for_display(out.claims)
 
 # %% [markdown]
 # A claim *holds* or *does not hold* on this run's numbers; where the difference is within
@@ -135,8 +138,8 @@ experiments.for_display(out.claims)
 viz.show(curves_figure)
 
 # %%
-display(Markdown(experiments.training_summary(out.frames["training_times"])))
-experiments.for_display(
+display(Markdown(items_family.training_summary(out.frames["training_times"])))
+common_display.for_display(
     out.frames["training_times"],
     ["network", "seed", "train_seconds", "cpu_seconds", "threads", "final_val_acc"]
     + ["val_gain_last_quarter", "loaded_from_cache"],

@@ -47,7 +47,9 @@ eval_images = None  # test images scored (0: all)
 from IPython.display import Markdown, display
 
 import cam_core  # noqa: F401  (first: makes torchvision importable)
-from cam_core import experiments, profiles, results, viz
+from cam_core.common import display as common_display
+from cam_core.common import profiles, results, viz
+from cam_core.items import tables123
 
 params = profiles.validate_parameters(
     "table2",
@@ -67,12 +69,12 @@ profiles.parameters_table(params)
 
 # %%
 with results.Experiment(params) as experiment:
-    out = experiments.table2(params, progress=print)
+    out = tables123.table2(params, progress=print)
     experiment.write_csv("table2.csv", out.table)
     experiment.write_csv("claims.csv", out.claims)
     for name, frame in out.frames.items():
         experiment.write_csv(f"{name}.csv", frame)
-    sweep_figure = experiments.plot_maxboxacc(out.frames["maxboxacc_curves"], params["threshold"])
+    sweep_figure = tables123.plot_maxboxacc(out.frames["maxboxacc_curves"], params["threshold"])
     experiment.save_figure("maxboxacc.png", sweep_figure, dpi=110)
     experiment.write_status(out.status, out.headline, out.claim_holds, out.notes)
 display(Markdown(f"**Caveat.** {out.notes}"))
@@ -81,7 +83,7 @@ display(Markdown(f"**Caveat.** {out.notes}"))
 # ## The paper's Table 2 and this project's numbers
 
 # %%
-experiments.for_display(
+common_display.for_display(
     out.table,
     ["method", "paper_top1", "top1", "diff_top1", "paper_top5", "top5", "diff_top5"]
     + ["reproduced_by", "seeds"],
@@ -94,7 +96,7 @@ experiments.for_display(
 # *seeds* training seeds; *diff*: reproduced minus paper.
 
 # %%
-experiments.for_display(
+common_display.for_display(
     out.table,
     ["method", "top1", "cls_top1", "gt_known_loc", "maxboxacc", "centre_box_top1"]
     + ["whole_image_top1"],
@@ -113,7 +115,7 @@ experiments.for_display(
 # ## The paper's claims, checked on these numbers
 
 # %%
-experiments.for_display(out.claims)
+common_display.for_display(out.claims)
 
 # %% [markdown]
 # Errors compared at top-1, the paper's metric (at `cpu` scale top-5 of 10 classes is
@@ -128,7 +130,7 @@ experiments.for_display(out.claims)
 # ## The best GAP network against the image-blind boxes
 
 # %%
-experiments.for_display(out.frames["aim"])
+common_display.for_display(out.frames["aim"])
 
 # %% [markdown]
 # The aim set for this replication: the best GAP network (NIN included: it ends in GAP)

@@ -22,7 +22,7 @@
 # the third (the order of the released evaluation code); it is scored as top-5
 # localization error beside the plain top-5 CAM boxes of the same network and backprop
 # saliency on its original. The tight threshold is not given in the paper; 40% of the max
-# is this project's assumption (`cam_core.boxes.tight_loose_top5`). The fully supervised
+# is this project's assumption (`cam_core.core.boxes.tight_loose_top5`). The fully supervised
 # rows (GoogLeNet, OverFeat, AlexNet) are quoted from the paper, not rerun: no
 # box-supervised localizer is trained here, so the second half of the claim is not tested.
 # At `cpu` scale on the cluttered-silhouettes test split with Table 1's models (cached);
@@ -46,7 +46,9 @@ eval_images = None  # test images scored (0: all)
 from IPython.display import Markdown, display
 
 import cam_core  # noqa: F401  (first: makes torchvision importable)
-from cam_core import experiments, profiles, results
+from cam_core.common import display as common_display
+from cam_core.common import profiles, results
+from cam_core.items import tables123
 
 params = profiles.validate_parameters(
     "table3",
@@ -66,7 +68,7 @@ profiles.parameters_table(params)
 
 # %%
 with results.Experiment(params) as experiment:
-    out = experiments.table3(params, progress=print)
+    out = tables123.table3(params, progress=print)
     experiment.write_csv("table3.csv", out.table)
     experiment.write_csv("claims.csv", out.claims)
     experiment.write_status(out.status, out.headline, out.claim_holds, out.notes)
@@ -76,7 +78,7 @@ display(Markdown(f"**Caveat.** {out.notes}"))
 # ## The paper's Table 3 and this project's numbers
 
 # %%
-experiments.for_display(
+common_display.for_display(
     out.table,
     ["method", "supervision", "paper_top5", "top5", "diff_top5", "top1", "reproduced_by"]
     + ["seeds"],
@@ -92,7 +94,7 @@ experiments.for_display(
 # ## The paper's claims, checked on these numbers
 
 # %%
-experiments.for_display(out.claims)
+common_display.for_display(out.claims)
 
 # %% [markdown]
 # The status of this page is *partial*: the weakly supervised rows are reproduced, the

@@ -66,7 +66,8 @@ crop_margin = None  # 0: the box warped to a square (the paper); m: a square m x
 from pathlib import Path
 
 import cam_core  # noqa: F401  (first: makes torchvision importable)
-from cam_core import finegrained, paper, profiles, results, transfer
+from cam_core.common import display, paper, profiles, results
+from cam_core.items import finegrained, table5
 
 params = profiles.validate_parameters(
     "table4",
@@ -91,10 +92,10 @@ profiles.parameters_table(params)
 
 # %%
 train_set, test_set = finegrained.finegrained_targets(params)
-feature_list = transfer.build_feature_sets(
+feature_list = table5.build_feature_sets(
     params["networks"], params, input_size=params["input_size"]
 )
-transfer.readable(finegrained.task_table(train_set, test_set))
+display.readable(finegrained.task_table(train_set, test_set))
 
 # %% [markdown]
 # *The task.* Training and test images come from disjoint splits (disjoint source
@@ -125,7 +126,7 @@ runs = [
     )
     for fs in feature_list
 ]
-transfer.readable(finegrained.table4_view(runs, paper.paper_table(4)))
+display.readable(finegrained.table4_view(runs, paper.paper_table(4)))
 
 # %% [markdown]
 # *Table 4 (this project, this profile).* Linear-SVM test accuracy (%) ± its binomial
@@ -135,7 +136,7 @@ transfer.readable(finegrained.table4_view(runs, paper.paper_table(4)))
 
 # %%
 boxes = finegrained.box_accuracy_table(runs)
-transfer.readable(boxes)
+display.readable(boxes)
 
 # %% [markdown]
 # *CAM boxes.* Share of the test images whose CAM box has IoU ≥ 0.5 with the ground-truth
@@ -146,7 +147,7 @@ transfer.readable(boxes)
 
 # %%
 claims = finegrained.table4_claims(runs)
-transfer.readable(claims, index=False)
+display.readable(claims, index=False)
 
 # %%
 with results.Experiment(params) as experiment:

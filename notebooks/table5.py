@@ -53,7 +53,9 @@ train_fraction = None  # share of each class used for training (random splits)
 from pathlib import Path
 
 import cam_core  # noqa: F401  (first: makes torchvision importable)
-from cam_core import paper, profiles, results, transfer
+from cam_core.common import display, paper, profiles, results
+from cam_core.items import table5 as items_table5
+from cam_core.synthetic import targets as synthetic_targets
 
 params = profiles.validate_parameters(
     "table5",
@@ -75,12 +77,14 @@ profiles.parameters_table(params)
 # ## Target sets and their splits
 
 # %%
-targets = transfer.load_targets(params["datasets"], params)
+targets = items_table5.load_targets(params["datasets"], params)
 split_sets = {
-    t.name: transfer.make_splits(t, params["splits"], params["train_fraction"], params["seed"])
+    t.name: synthetic_targets.make_splits(
+        t, params["splits"], params["train_fraction"], params["seed"]
+    )
     for t in targets
 }
-transfer.readable(transfer.targets_table(targets, split_sets))
+display.readable(items_table5.targets_table(targets, split_sets))
 
 # %% [markdown]
 # *Target sets.* Random splits are stratified (the same share of every class in train)
@@ -90,8 +94,8 @@ transfer.readable(transfer.targets_table(targets, split_sets))
 # ## Feature sets
 
 # %%
-feature_list = transfer.build_feature_sets(params["feature_sets"], params)
-transfer.feature_sets_table(feature_list)
+feature_list = items_table5.build_feature_sets(params["feature_sets"], params)
+items_table5.feature_sets_table(feature_list)
 
 # %% [markdown]
 # *Feature sets.* The small networks are those of Table 1 (trained on the benchmark, first
@@ -101,7 +105,7 @@ transfer.feature_sets_table(feature_list)
 # ## The paper's Table 5 and this project's
 
 # %%
-tidy = transfer.transfer_results(
+tidy = items_table5.transfer_results(
     feature_list,
     targets,
     split_sets,
@@ -109,7 +113,7 @@ tidy = transfer.transfer_results(
     seed=params["seed"],
     device=params["device"],
 )
-transfer.paper_table5_view(paper.paper_table(5))
+items_table5.paper_table5_view(paper.paper_table(5))
 
 # %% [markdown]
 # *Table 5 (paper).* Linear-SVM classification accuracy (%) on eight scene and object
@@ -117,7 +121,7 @@ transfer.paper_table5_view(paper.paper_table(5))
 # trained on ImageNet.
 
 # %%
-ours = transfer.table5_view(tidy)
+ours = items_table5.table5_view(tidy)
 ours
 
 # %% [markdown]
@@ -128,8 +132,8 @@ ours
 # ## The claims
 
 # %%
-claims = transfer.table5_claims(tidy, feature_list)
-transfer.readable(claims, index=False)
+claims = items_table5.table5_claims(tidy, feature_list)
+display.readable(claims, index=False)
 
 # %% [markdown]
 # *Claims.* "As good as" allows a 2-point shortfall of the mean accuracy (the paper's
@@ -140,9 +144,11 @@ transfer.readable(claims, index=False)
 # %%
 with results.Experiment(params) as experiment:
     experiment.write_csv("table5.csv", tidy)
-    experiment.write_csv("table5_summary.csv", transfer.summary_table(tidy))
+    experiment.write_csv("table5_summary.csv", items_table5.summary_table(tidy))
     experiment.write_csv("table5_claims.csv", claims)
-    experiment.write_status(**transfer.table5_status(tidy, claims, feature_list, params["profile"]))
+    experiment.write_status(
+        **items_table5.table5_status(tidy, claims, feature_list, params["profile"])
+    )
 results.status_table(params["out_dir"], "table5")
 
 # %% [markdown]
@@ -156,7 +162,7 @@ results.status_table(params["out_dir"], "table5")
 # test accuracy (all columns in `results/<profile>/table5/table5.csv`).
 
 # %%
-transfer.readable(
+display.readable(
     tidy[["features", "dataset", "split", "C", "train_images", "accuracy"]], precision=2
 )
 

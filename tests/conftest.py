@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from cam_core import profiles
+from cam_core.common import profiles
 
 ROOT = Path(__file__).resolve().parents[1]
 

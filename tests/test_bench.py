@@ -12,9 +12,9 @@ import pytest
 import torch
 
 import cam_core  # noqa: F401  (first: makes torchvision importable)
-from cam_core import pipeline
-from cam_core.models import build_model
-from cam_core.paper import repo_root
+from cam_core.nets.registry import build_model
+from cam_core.paths import repo_root
+from cam_core.report import pipeline
 
 
 def _load_bench():

@@ -1,11 +1,11 @@
-"""Known-answer tests for cam_core.boxes: tiny maps whose boxes can be checked by eye."""
+"""Known-answer tests for cam_core.core.boxes: tiny maps whose boxes can be checked by eye."""
 
 import numpy as np
 import pytest
 import torch
 from scipy import ndimage
 
-from cam_core.boxes import (
+from cam_core.core.boxes import (
     alive_pairs,
     boxes_from_maps,
     component_tree,

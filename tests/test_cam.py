@@ -5,8 +5,10 @@ import pytest
 import torch
 
 import cam_core  # noqa: F401  (first: makes torchvision importable)
-from cam_core.cam import cams_for_topk, class_activation_maps, postprocess_maps
-from cam_core.models import CAMNet, build_model, efficientnet_lite0_cam
+from cam_core.core.cam import cams_for_topk, class_activation_maps, postprocess_maps
+from cam_core.nets.models import CAMNet
+from cam_core.nets.pretrained import efficientnet_lite0_cam
+from cam_core.nets.registry import build_model
 from cam_core.validate import InputError
 
 # K = 2 channels of a 2x2 map, 3 classes: numbers to check by eye.

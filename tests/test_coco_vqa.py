@@ -10,9 +10,11 @@ import torch
 from torch import nn
 
 import cam_core  # noqa: F401  (first: makes torchvision importable)
-from cam_core import coco, concepts, manifest, profiles, vqa
-from cam_core.miniature_sets import make_miniature_coco
-from cam_core.models import CAMNet
+from cam_core.common import profiles
+from cam_core.datasets import coco, manifest_check
+from cam_core.items import concepts, vqa
+from cam_core.nets.models import CAMNet
+from cam_core.testing.miniature_sets import make_miniature_coco
 from cam_core.validate import InputError
 
 CAPTIONS = {
@@ -193,16 +195,18 @@ def test_figure12_full_code_path_on_the_miniature_tree(tree, tmp_path):
 
 
 def test_manifests_check_the_miniature_tree(tree):
-    report = manifest.check_dataset("coco2014", tree.root, expected_counts={"train": 16, "val": 9})
+    report = manifest_check.check_dataset(
+        "coco2014", tree.root, expected_counts={"train": 16, "val": 9}
+    )
     assert report.ok, report.message
-    full = manifest.check_dataset("coco2014", tree.root)
+    full = manifest_check.check_dataset("coco2014", tree.root)
     assert not full.ok and "expected 82783 JPEG files" in full.message
-    assert manifest.check_dataset("vqa-v1", tree.data_root / "vqa").ok
+    assert manifest_check.check_dataset("vqa-v1", tree.data_root / "vqa").ok
     (tree.data_root / "vqa" / "mscoco_val2014_annotations.json").rename(
         tree.data_root / "vqa" / "moved.json"
     )
     try:
-        gone = manifest.check_dataset("vqa-v1", tree.data_root / "vqa")
+        gone = manifest_check.check_dataset("vqa-v1", tree.data_root / "vqa")
         assert not gone.ok and "mscoco_val2014_annotations.json" in gone.message
     finally:
         (tree.data_root / "vqa" / "moved.json").rename(

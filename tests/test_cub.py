@@ -8,9 +8,10 @@ import torch
 from torch import nn
 
 import cam_core  # noqa: F401  (first: makes torchvision importable)
-from cam_core import cub, finegrained, transfer
-from cam_core.miniature_sets import colour_of, make_miniature_cub
-from cam_core.models import CAMNet
+from cam_core.datasets import cub, manifest_check
+from cam_core.items import finegrained, table5
+from cam_core.nets.models import CAMNet
+from cam_core.testing.miniature_sets import colour_of, make_miniature_cub
 from cam_core.validate import InputError
 
 
@@ -103,7 +104,7 @@ def test_table4_full_code_path_on_the_miniature_tree(tree, tmp_path):
     net = CAMNet(nn.Sequential(conv, nn.ReLU()), 3, 3)
     params = {"profile": "full", "data_root": str(tree.root.parent), "images_per_class": 0}
     train, test = finegrained.finegrained_targets(params)
-    fs = transfer.feature_set("googlenet-gap", net, 32)
+    fs = table5.feature_set("googlenet-gap", net, 32)
     res = finegrained.finegrained_protocol(fs, train, test, tmp_path, cs=(1.0,), cv_folds=2)
     assert res.table.set_index("variant").loc["ground-truth box", "accuracy"] == 100.0
     assert res.test_boxes.shape == (6, 4)
@@ -113,10 +114,9 @@ def test_table4_full_code_path_on_the_miniature_tree(tree, tmp_path):
 
 
 def test_manifest_checks_the_miniature_tree(tree):
-    from cam_core import manifest
 
     counts = {"images": {"files": 12, "folders": 3}}
-    report = manifest.check_dataset("cub200", tree.root, expected_counts=counts)
+    report = manifest_check.check_dataset("cub200", tree.root, expected_counts=counts)
     assert report.ok, report.message
-    full = manifest.check_dataset("cub200", tree.root)
+    full = manifest_check.check_dataset("cub200", tree.root)
     assert not full.ok and "expected 11788 JPEG files" in full.message

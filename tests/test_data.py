@@ -4,12 +4,14 @@ import numpy as np
 import pytest
 import torch
 
-from cam_core import data
-from cam_core.data import (
+from cam_core.datasets import photos
+from cam_core.datasets.photos import PHOTO_NAMES
+from cam_core.fingerprint import dataset_fingerprint
+from cam_core.synthetic import benchmark
+from cam_core.synthetic import silhouettes as synthetic_silhouettes
+from cam_core.synthetic.benchmark import (
     ANIMAL_CLASSES,
-    PHOTO_NAMES,
     SilhouetteDataset,
-    dataset_fingerprint,
     make_silhouettes,
     split_pool,
 )
@@ -21,33 +23,33 @@ FINGERPRINT_16_64_SEED0 = "2483050ca1cc406cfe659d64a84ee2ebaae8661a3f999562dc09b
 
 
 @pytest.fixture(scope="module")
-def train250() -> data.SilhouetteSet:
+def train250() -> benchmark.SilhouetteSet:
     return make_silhouettes("train", 250, size=64, seed=0, return_masks=True)
 
 
 def test_animal_silhouettes_load_in_class_order() -> None:
-    images, labels = data.load_animal_silhouettes()
+    images, labels = benchmark.load_animal_silhouettes()
     assert images.shape == (10000, 28, 28) and images.dtype == np.uint8
     assert labels.dtype == np.int64
     # The package stores the classes in alphabetical blocks of 1000, as ANIMAL_CLASSES.
     np.testing.assert_array_equal(labels, np.repeat(np.arange(10), 1000))
     assert list(ANIMAL_CLASSES) == sorted(ANIMAL_CLASSES)
-    assert data.load_animal_silhouettes() is data.load_animal_silhouettes()  # cached
+    assert benchmark.load_animal_silhouettes() is benchmark.load_animal_silhouettes()  # cached
 
 
 def test_mnist_and_photos_load_offline() -> None:
-    images, labels = data.load_mnist()
+    images, labels = benchmark.load_mnist()
     assert images.shape == (5000, 28, 28) and images.dtype == np.uint8
     np.testing.assert_array_equal(np.bincount(labels), [500] * 10)
     for name in PHOTO_NAMES:
-        photo = data.load_photo(name)
+        photo = photos.load_photo(name)
         assert photo.dtype == np.uint8 and photo.ndim == 3 and photo.shape[2] == 3, name
         assert min(photo.shape[:2]) >= 150, name
 
 
 def test_missing_package_is_one_line_naming_it() -> None:
     with pytest.raises(ImportError, match=r"^nopkg==1\.0 is required") as err:
-        data._require("cam_core_no_such_module", "nopkg==1.0")
+        photos.require_module("cam_core_no_such_module", "nopkg==1.0")
     assert "\n" not in str(err.value)
 
 
@@ -65,7 +67,7 @@ def test_fingerprint_covers_dtype_shape_and_bytes() -> None:
     assert len(dataset_fingerprint(a)) == 64
 
 
-def test_box_is_exactly_the_pasted_mask_bbox(train250: data.SilhouetteSet) -> None:
+def test_box_is_exactly_the_pasted_mask_bbox(train250: benchmark.SilhouetteSet) -> None:
     s = train250
     assert s.masks is not None and s.masks.shape == (250, 64, 64)
     for mask, box in zip(s.masks, s.boxes, strict=True):
@@ -76,35 +78,37 @@ def test_box_is_exactly_the_pasted_mask_bbox(train250: data.SilhouetteSet) -> No
         assert ys.min() == y0 and ys.max() == y1 - 1
 
 
-def test_object_sizes_spread_over_the_range(train250: data.SilhouetteSet) -> None:
+def test_object_sizes_spread_over_the_range(train250: benchmark.SilhouetteSet) -> None:
     side = np.maximum(
         train250.boxes[:, 2] - train250.boxes[:, 0], train250.boxes[:, 3] - train250.boxes[:, 1]
     )
     rel = side / 64
-    lo, hi = data.Knobs().side_range
+    lo, hi = synthetic_silhouettes.Knobs().side_range
     assert rel.min() >= lo - 2 / 64 and rel.max() <= hi + 1 / 64
     assert rel.min() < lo + 0.05 and rel.max() > hi - 0.05  # the whole range is used
     assert train250.boxes[:, :2].min() >= 0 and train250.boxes[:, 2:].max() <= 64
 
 
-def test_labels_in_range_and_balanced(train250: data.SilhouetteSet) -> None:
+def test_labels_in_range_and_balanced(train250: benchmark.SilhouetteSet) -> None:
     np.testing.assert_array_equal(np.bincount(train250.labels, minlength=10), [25] * 10)
     counts = np.bincount(train250.labels[:37], minlength=10)
     assert counts.max() - counts.min() <= 1
     assert train250.class_names == list(ANIMAL_CLASSES)
     # the object is a silhouette of the labelled class
     np.testing.assert_array_equal(
-        data.load_animal_silhouettes()[1][train250.source_index], train250.labels
+        benchmark.load_animal_silhouettes()[1][train250.source_index], train250.labels
     )
 
 
 def test_splits_disjoint_in_sources() -> None:
     for source in ("animals", "digits"):
-        pools = {s: set(split_pool(source, s).ravel().tolist()) for s in data.SPLITS}
+        pools = {
+            s: set(split_pool(source, s).ravel().tolist()) for s in synthetic_silhouettes.SPLITS
+        }
         assert not pools["train"] & pools["val"]
         assert not pools["train"] & pools["test"]
         assert not pools["val"] & pools["test"]
-    total = sum(split_pool("animals", s).size for s in data.SPLITS)
+    total = sum(split_pool("animals", s).size for s in synthetic_silhouettes.SPLITS)
     assert total == 10000
     val = make_silhouettes("val", 40, seed=3)
     assert set(val.source_index.tolist()) <= set(split_pool("animals", "val").ravel().tolist())
@@ -118,14 +122,14 @@ def test_split_pool_rejects_unknown_names() -> None:
 
 
 def test_photo_regions_disjoint() -> None:
-    regions = data.sil.split_regions((300, 451))
+    regions = synthetic_silhouettes.split_regions((300, 451))
     grid = np.zeros((300, 451), dtype=int)
     for y0, y1, x0, x1 in regions.values():
         grid[y0:y1, x0:x1] += 1
     assert grid.max() == 1 and grid.min() == 1
 
 
-def test_same_seed_same_bytes_other_seed_differs(train250: data.SilhouetteSet) -> None:
+def test_same_seed_same_bytes_other_seed_differs(train250: benchmark.SilhouetteSet) -> None:
     again = make_silhouettes("train", 20, size=64, seed=0)
     np.testing.assert_array_equal(again.images, train250.images[:20])  # prefix of a larger set
     np.testing.assert_array_equal(again.boxes, train250.boxes[:20])
@@ -163,7 +167,7 @@ def test_bad_arguments_are_one_line_errors(kwargs: dict, name: str) -> None:
     assert "\n" not in str(err.value)
 
 
-def test_dataset_normalises_and_augments_boxes_exactly(train250: data.SilhouetteSet) -> None:
+def test_dataset_normalises_and_augments_boxes_exactly(train250: benchmark.SilhouetteSet) -> None:
     plain = SilhouetteDataset(train250)
     x, y, box = plain[3]
     assert x.shape == (3, 64, 64) and x.dtype == torch.float32
@@ -179,8 +183,8 @@ def test_dataset_normalises_and_augments_boxes_exactly(train250: data.Silhouette
         dy = int(ba[1] - y0)
         base = plain[i][0]
         candidates = {
-            "plain": data._shift(base, int(ba[0] - x0), dy),
-            "flip": data._shift(base.flip(2), int(ba[0] - (64 - x1)), dy),
+            "plain": benchmark._shift(base, int(ba[0] - x0), dy),
+            "flip": benchmark._shift(base.flip(2), int(ba[0] - (64 - x1)), dy),
         }
         assert any(torch.equal(xa, c) for c in candidates.values()), i
         # the object (inside its box) is never cut by the shift

@@ -5,21 +5,25 @@ import numpy as np
 import pytest
 import torch
 
-from cam_core import concepts, discovery, textdetect, vqa
-from cam_core.features import fit_linear_svm
+from cam_core.items import concepts, discovery, textdetect, vqa
+from cam_core.nets.features import fit_linear_svm
+from cam_core.synthetic import composites as synthetic_composites
+from cam_core.synthetic import text as synthetic_text
 from cam_core.validate import InputError
 
-ZEBRA = discovery.OBJECT_NAMES.index("zebra")
-DIGIT_3 = discovery.OBJECT_NAMES.index("digit 3")
+ZEBRA = synthetic_composites.OBJECT_NAMES.index("zebra")
+DIGIT_3 = synthetic_composites.OBJECT_NAMES.index("digit 3")
 
 
 @pytest.fixture(scope="module")
-def pair() -> tuple[discovery.Composite, discovery.Composite]:
+def pair() -> tuple[synthetic_composites.Composite, synthetic_composites.Composite]:
     """The same composite with and without its objects (same seed: same ground)."""
     objects = np.array([[ZEBRA, DIGIT_3], [DIGIT_3, -1]])
     cells = np.array([[0, 3], [1, 2]])
-    full = discovery.make_composites(objects, 64, 3, "train", grid=2, cells=cells)
-    empty = discovery.make_composites(np.full_like(objects, -1), 64, 3, "train", 2, cells)
+    full = synthetic_composites.make_composites(objects, 64, 3, "train", grid=2, cells=cells)
+    empty = synthetic_composites.make_composites(
+        np.full_like(objects, -1), 64, 3, "train", 2, cells
+    )
     return full, empty
 
 
@@ -46,7 +50,9 @@ def test_composite_boxes_are_exactly_the_pasted_pixels(pair):
 
 
 def test_a_full_cell_object_spans_the_canvas():
-    comp = discovery.make_composites(np.array([[ZEBRA]]), 48, 0, "test", grid=1, scale=(1, 1))
+    comp = synthetic_composites.make_composites(
+        np.array([[ZEBRA]]), 48, 0, "test", grid=1, scale=(1, 1)
+    )
     w, h = comp.boxes[0, 0, 2:] - comp.boxes[0, 0, :2]
     assert max(w, h) in (47, 48)
 
@@ -73,7 +79,7 @@ def test_informative_objects_count_frequency_and_overlap_by_hand():
     slots[:, 2:, 2:] = 1  # slot 1 bottom-right
     objects = np.array([[ZEBRA, DIGIT_3], [DIGIT_3, -1]])
     slots[1][slots[1] == 1] = -1
-    comp = discovery.Composite(
+    comp = synthetic_composites.Composite(
         np.zeros((2, 4, 4, 3), np.uint8), objects, np.zeros((2, 2, 4)), slots, ("a", "b"),
         "train", 0,
     )  # fmt: skip
@@ -96,9 +102,9 @@ def test_scene_objects_hold_shared_objects_more_often_than_their_own():
     objects, labels = discovery.sample_scene_objects(["savanna", "farm"], 400, 0, "train")
     assert objects.shape == (800, 4) and labels.tolist() == [0] * 400 + [1] * 400
     savanna = objects[labels == 0]
-    bird = (savanna == discovery.OBJECT_NAMES.index("bird")).any(axis=1).mean()
+    bird = (savanna == synthetic_composites.OBJECT_NAMES.index("bird")).any(axis=1).mean()
     zebra = (savanna == ZEBRA).any(axis=1).mean()
-    cow = (savanna == discovery.OBJECT_NAMES.index("cow")).any(axis=1).mean()
+    cow = (savanna == synthetic_composites.OBJECT_NAMES.index("cow")).any(axis=1).mean()
     assert bird > zebra > 4 * cow
 
 
@@ -125,21 +131,21 @@ def test_captions_are_weak_labels_of_the_planted_concepts():
     assert label.any() and not (label & ~truth).any()  # the phrase is never wrong here
     assert all(c.endswith("on grass") for c, lab in zip(captions, label, strict=True) if lab)
     targets = concepts.concept_targets(comp, "digit on grass")
-    digits = comp.objects >= len(discovery.OBJECT_NAMES) // 2
+    digits = comp.objects >= len(synthetic_composites.OBJECT_NAMES) // 2
     assert targets.sum() == sum((np.isin(comp.slots[i], np.flatnonzero(digits[i]))).sum()
                                 for i in range(len(comp)))  # fmt: skip
 
 
 def test_draw_word_box_is_the_ink_box():
     image = np.full((64, 128, 3), 100, np.uint8)
-    out, box = textdetect.draw_word(image, "CAFE", (10, 20), 24, (255, 255, 255))
+    out, box = synthetic_text.draw_word(image, "CAFE", (10, 20), 24, (255, 255, 255))
     ys, xs = np.nonzero(out[..., 0] >= 178)  # coverage >= 50%: 100 + 0.5 * 155
     assert box.tolist() == [xs.min(), ys.min(), xs.max() + 1, ys.max() + 1]
     assert box[0] >= 10 and box[1] >= 20
 
 
 def test_text_set_pairs_differ_only_inside_the_word():
-    data = textdetect.make_text_set(3, 96, 0, "test")
+    data = synthetic_text.make_text_set(3, 96, 0, "test")
     for i in range(3):
         diff = (data.crops[i] != data.with_text[i]).any(axis=2)
         x0, y0, x1, y1 = data.boxes[i].astype(int)
@@ -165,7 +171,7 @@ def test_vqa_image_cam_is_the_hand_computed_weighted_sum():
 
 
 def test_questions_and_bag_of_words():
-    comp = discovery.make_composites(
+    comp = synthetic_composites.make_composites(
         np.array([[ZEBRA, DIGIT_3, -1]]), 64, 0, "train", grid=2, cells=np.array([[2, 1, 0]])
     )
     qa = vqa.make_questions(comp, 0, per_image=5).set_index("type")
@@ -182,18 +188,20 @@ def test_questions_and_bag_of_words():
 @pytest.mark.parametrize(
     ("call", "name"),
     [
-        (lambda: discovery.make_composites(np.array([[99]]), 64), "objects"),
+        (lambda: synthetic_composites.make_composites(np.array([[99]]), 64), "objects"),
         (
-            lambda: discovery.make_composites(np.array([[0, 1]]), 64, cells=np.array([[0, 0]])),
+            lambda: synthetic_composites.make_composites(
+                np.array([[0, 1]]), 64, cells=np.array([[0, 0]])
+            ),
             "cells",
         ),
-        (lambda: discovery.make_composites(np.array([[0]]), 8), "size"),
+        (lambda: synthetic_composites.make_composites(np.array([[0]]), 8), "size"),
         (lambda: discovery.sample_scene_objects(["mars"], 2, 0, "train"), "scenes"),
         (lambda: concepts.captioned_pool(4, ["mirror"], 64, 0, "train"), "concepts"),
         (lambda: concepts.mine_concept(np.ones((2, 2)), np.ones((3, 2)), 0, 1, 1), "start"),
         (lambda: concepts.mine_concept(np.ones((2, 2)), np.ones((3, 2)), 2, 1, 5), "neg"),
-        (lambda: textdetect.make_text_set(0), "n"),
-        (lambda: textdetect.font_path("Nope.ttf"), "name"),
+        (lambda: synthetic_text.make_text_set(0), "n"),
+        (lambda: synthetic_text.font_path("Nope.ttf"), "name"),
         (lambda: vqa.vqa_images(0, 64, 0, "train"), "n"),
     ],
 )
@@ -206,7 +214,7 @@ def test_bad_input_is_a_one_line_error_naming_the_argument(call, name):
 def test_text_detector_end_to_end_on_a_tiny_network():
     from torch import nn
 
-    from cam_core.models import CAMNet
+    from cam_core.nets.models import CAMNet
 
     torch.manual_seed(0)
     features = nn.Sequential(nn.Conv2d(3, 8, 3, stride=4, padding=1), nn.ReLU())

@@ -4,7 +4,7 @@ import tomllib
 
 import yaml
 
-from cam_core.paper import repo_root
+from cam_core.paths import repo_root
 
 
 def pyproject_pins() -> dict[str, str]:

@@ -14,8 +14,12 @@ import pytest
 import torch
 
 import cam_core  # noqa: F401  (first: makes torchvision importable)
-from cam_core import experiments, profiles
-from cam_core.miniature import make_miniature_ilsvrc
+from cam_core.common import display, paper, profiles
+from cam_core.items import evaluation as items_evaluation
+from cam_core.items import family as items_family
+from cam_core.items import recipe as items_recipe
+from cam_core.items import tables123
+from cam_core.testing.miniature import make_miniature_ilsvrc
 from cam_core.validate import InputError
 
 SMALL_NETS = ["small-googlenet-gap", "small-googlenet-gmp", "small-googlenet", "small-alexnet-gap"]
@@ -30,8 +34,8 @@ def smoke_run(tmp_path_factory):
     """Tables 1-3 at smoke scale on four networks, run once for the module."""
     out = tmp_path_factory.mktemp("smoke")
     started = time.perf_counter()
-    t1 = experiments.table1(smoke_params("table1", out, networks=SMALL_NETS))
-    t2 = experiments.table2(
+    t1 = tables123.table1(smoke_params("table1", out, networks=SMALL_NETS))
+    t2 = tables123.table2(
         smoke_params(
             "table2",
             out,
@@ -39,13 +43,13 @@ def smoke_run(tmp_path_factory):
             baseline_networks=["small-googlenet"],
         )
     )
-    t3 = experiments.table3(smoke_params("table3", out))
+    t3 = tables123.table3(smoke_params("table3", out))
     return out, (t1, t2, t3), time.perf_counter() - started
 
 
 def test_tables_put_paper_and_reproduced_side_by_side(smoke_run):
     _, (t1, t2, t3), _ = smoke_run
-    assert list(t1.table["network"]) == list(experiments.paper.paper_table(1)["network"])
+    assert list(t1.table["network"]) == list(paper.paper_table(1)["network"])
     row = t1.table.set_index("network").loc["GoogLeNet-GAP"]
     assert row["reproduced_by"] == "small-googlenet-gap" and row["seeds"] == 2
     assert row["diff_top1"] == pytest.approx(row["top1"] - row["paper_top1"], abs=0.011)
@@ -59,7 +63,7 @@ def test_tables_put_paper_and_reproduced_side_by_side(smoke_run):
     times = t1.frames["training_times"]
     assert times["train_seconds"].ge(0).all() and times["cpu_seconds"].notna().all()
     assert times["threads"].ge(1).all() and not times["loaded_from_cache"].any()
-    assert experiments.training_summary(times).startswith("6 trained members")
+    assert items_family.training_summary(times).startswith("6 trained members")
 
     t2rows = t2.table.set_index("method")
     assert t2rows.loc["GoogLeNet-GAP", "reproduced_by"] == "small-googlenet-gap (CAM)"
@@ -86,13 +90,13 @@ def test_claims_have_numbers_and_a_verdict(smoke_run):
 
 
 def test_claim_verdicts_by_hand():
-    assert experiments._claim("c", "a", "b", 40.0, 45.0, 1.0)["verdict"] == "holds"
-    assert experiments._claim("c", "a", "b", 46.0, 45.0, 0.5)["verdict"] == "does not hold"
-    assert experiments._claim("c", "a", "b", 44.5, 45.0, 1.0)["verdict"] == "not distinguishable"
+    assert tables123._claim("c", "a", "b", 40.0, 45.0, 1.0)["verdict"] == "holds"
+    assert tables123._claim("c", "a", "b", 46.0, 45.0, 0.5)["verdict"] == "does not hold"
+    assert tables123._claim("c", "a", "b", 44.5, 45.0, 1.0)["verdict"] == "not distinguishable"
     # "costs at most 2 points": 1.5 points worse still holds
-    assert experiments._claim("c", "a", "b", 46.5, 45.0, 0.5, margin=2.0)["verdict"] == "holds"
-    assert experiments._noise([1.0, float("nan"), 3.0]) == pytest.approx(np.sqrt(5.0))
-    assert experiments._stats([0.5])[0] == 50.0 and np.isnan(experiments._stats([0.5])[1])
+    assert tables123._claim("c", "a", "b", 46.5, 45.0, 0.5, margin=2.0)["verdict"] == "holds"
+    assert tables123._noise([1.0, float("nan"), 3.0]) == pytest.approx(np.sqrt(5.0))
+    assert tables123._stats([0.5])[0] == 50.0 and np.isnan(tables123._stats([0.5])[1])
 
 
 def test_rerun_retrains_and_reevaluates_nothing(smoke_run, monkeypatch):
@@ -106,10 +110,10 @@ def test_rerun_retrains_and_reevaluates_nothing(smoke_run, monkeypatch):
     def no_evaluation(*args, **kwargs):
         raise AssertionError("a cached evaluation ran again")
 
-    monkeypatch.setattr(experiments.localization, "evaluate_localization", no_evaluation)
+    monkeypatch.setattr(items_evaluation.localization, "evaluate_localization", no_evaluation)
     started = time.perf_counter()
-    again = experiments.table1(smoke_params("table1", out, networks=SMALL_NETS))
-    experiments.table3(smoke_params("table3", out))
+    again = tables123.table1(smoke_params("table1", out, networks=SMALL_NETS))
+    tables123.table3(smoke_params("table3", out))
     assert time.perf_counter() - started < first_seconds
     assert again.frames["training_times"]["loaded_from_cache"].all()
     pd.testing.assert_frame_equal(again.table, t1.table)
@@ -127,9 +131,9 @@ def test_worker_processes_train_the_same_weights_as_one_process(tmp_path, monkey
         params = smoke_params(
             "table1", tmp_path / workers, networks=nets, headline=[], train_images=96, val_images=32
         )
-        recipe = experiments.recipe_from_params(params)
-        assert experiments._training_workers(recipe, 2) == int(workers)
-        trained[workers] = experiments.train_family(nets, recipe)
+        recipe = items_recipe.recipe_from_params(params)
+        assert items_family._training_workers(recipe, 2) == int(workers)
+        trained[workers] = items_family.train_family(nets, recipe)
     for net in nets:
         (one,), (two,) = trained["1"][net], trained["2"][net]
         assert one.key == two.key and not one.cached and not two.cached
@@ -138,11 +142,11 @@ def test_worker_processes_train_the_same_weights_as_one_process(tmp_path, monkey
             assert torch.equal(a, b), name
     assert len(list((tmp_path / "2" / "cache" / "models").glob("*.pt"))) == 2
     monkeypatch.delenv("CAM_REPRO_WORKERS")  # the default rule
-    assert experiments._training_workers(recipe, 5) == 1  # smoke: 1 epoch of 96 images
+    assert items_family._training_workers(recipe, 5) == 1  # smoke: 1 epoch of 96 images
     big = dataclasses.replace(recipe, epochs=10, train_images=1000)
-    assert experiments._training_workers(big, 5) == min(2, os.cpu_count() or 1)
-    assert experiments._training_workers(big, 1) == 1
-    assert experiments._training_workers(dataclasses.replace(big, device="cuda"), 5) == 1
+    assert items_family._training_workers(big, 5) == min(2, os.cpu_count() or 1)
+    assert items_family._training_workers(big, 1) == 1
+    assert items_family._training_workers(dataclasses.replace(big, device="cuda"), 5) == 1
 
 
 @pytest.mark.slow
@@ -150,7 +154,7 @@ def test_torchrun_entry_fills_the_caches_the_notebooks_read(tmp_path):
     # The GPU runners' entry point, here with two gloo ranks on the smoke profile: afterwards
     # Tables 1-3 in one process train and evaluate nothing.
     torchrun = Path(sys.executable).with_name("torchrun")
-    cmd = [str(torchrun), "--standalone", "--nproc_per_node=2", "-m", "cam_core.experiments"]
+    cmd = [str(torchrun), "--standalone", "--nproc_per_node=2", "-m", "cam_core.items.tables123"]
     cmd += ["--profile", "smoke", "--out-dir", str(tmp_path), "--device", "cpu"]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
@@ -159,20 +163,20 @@ def test_torchrun_entry_fills_the_caches_the_notebooks_read(tmp_path):
     params = smoke_params("table1", tmp_path)
     members = sum(params["seeds"] if n in params["headline"] else 1 for n in params["networks"])
     assert len(list((tmp_path / "cache" / "models").glob("*.pt"))) == members
-    t1 = experiments.table1(params)
+    t1 = tables123.table1(params)
     assert t1.frames["training_times"]["loaded_from_cache"].all()
     evals = sorted((tmp_path / "cache" / "evals").iterdir())
-    experiments.table2(smoke_params("table2", tmp_path))
+    tables123.table2(smoke_params("table2", tmp_path))
     assert sorted((tmp_path / "cache" / "evals").iterdir()) == evals  # nothing re-evaluated
 
 
 def test_model_key_depends_on_what_changes_weights_only(tmp_path):
-    recipe = experiments.recipe_from_params(smoke_params("table1", tmp_path))
-    splits = experiments.load_splits(recipe, 8)
-    model = experiments._build("small-vgg-gap", recipe, splits.num_classes)
+    recipe = items_recipe.recipe_from_params(smoke_params("table1", tmp_path))
+    splits = items_recipe.load_splits(recipe, 8)
+    model = items_family._build("small-vgg-gap", recipe, splits.num_classes)
 
-    def key(r: experiments.Recipe) -> str:
-        return experiments.model_key("small-vgg-gap", 0, r, splits, model)
+    def key(r: items_recipe.Recipe) -> str:
+        return items_family.model_key("small-vgg-gap", 0, r, splits, model)
 
     base = key(recipe)
     # the rest of the family and the seed count are not in the key
@@ -181,34 +185,34 @@ def test_model_key_depends_on_what_changes_weights_only(tmp_path):
     assert key(dataclasses.replace(recipe, epochs=2)) != base
     assert key(dataclasses.replace(recipe, lr=0.01)) != base
     assert key(dataclasses.replace(recipe, width=0.5)) != base
-    assert experiments.model_key("small-vgg-gap", 1, recipe, splits, model) != base
+    assert items_family.model_key("small-vgg-gap", 1, recipe, splits, model) != base
 
 
 def test_recipe_seeds_and_names():
-    assert experiments.paper_name("small-alexnet*-gap") == "AlexNet*-GAP"
-    assert experiments.paper_name("googlenet-gmp") == "GoogLeNet-GMP"
+    assert items_recipe.paper_name("small-alexnet*-gap") == "AlexNet*-GAP"
+    assert items_recipe.paper_name("googlenet-gmp") == "GoogLeNet-GMP"
     with pytest.raises(InputError, match=r"^network: expected one of"):
-        experiments.paper_name("resnet50")
+        items_recipe.paper_name("resnet50")
     params = profiles.validate_parameters("table1", profile="cpu")
-    recipe = experiments.recipe_from_params(params)
+    recipe = items_recipe.recipe_from_params(params)
     assert recipe.seeds_of("small-googlenet-gap") == [0, 1, 2]
     assert recipe.seeds_of("small-vgg") == [0]
     with pytest.raises(InputError, match=r"^network: expected"):
-        experiments.recipe_from_params({**params, "networks": ["tiny-gap"]})
+        items_recipe.recipe_from_params({**params, "networks": ["tiny-gap"]})
 
 
 def test_for_display_merges_std_and_blanks_missing_values():
     table = pd.DataFrame(
         {"a_b": [1.0, np.nan], "a_b_std": [0.5, np.nan], "c": ["x", None], "n": [3, 1]}
     )
-    shown = experiments.for_display(table).data
+    shown = display.for_display(table).data
     assert list(shown.columns) == ["a b", "c", "n"]
     assert shown["a b"].tolist() == ["1.00 ± 0.50", ""]
     assert shown.iloc[1].tolist() == ["", "", "1"]
-    picked = experiments.for_display(table, columns=["n", "a_b"]).data
+    picked = display.for_display(table, columns=["n", "a_b"]).data
     assert list(picked.columns) == ["n", "a b"]
     with pytest.raises(InputError, match=r"^columns: expected columns of the table"):
-        experiments.for_display(table, columns=["zzz"])
+        display.for_display(table, columns=["zzz"])
 
 
 # --------------------------------------------------------------------------- full path
@@ -240,7 +244,7 @@ def test_full_path_paper_networks_on_miniature_ilsvrc(ilsvrc_tree, tmp_path):
         "out_dir": str(tmp_path / "out"),
         "device": "cpu",
     }
-    t1 = experiments.table1(
+    t1 = tables123.table1(
         profiles.validate_parameters(
             "table1", **common, networks=FULL_NETS, headline=[], epochs=1, batch_size=6
         )
@@ -251,24 +255,24 @@ def test_full_path_paper_networks_on_miniature_ilsvrc(ilsvrc_tree, tmp_path):
     assert len(t1.frames["learning_curves"]) == 2  # one epoch each
     assert "cpu numbers" not in t1.notes and "ILSVRC val serves" in t1.notes
     # Tables 2 and 3 read the recipe from the profile's table1 block: give them the same
-    recipe = experiments.recipe_from_params(
+    recipe = items_recipe.recipe_from_params(
         profiles.validate_parameters(
             "table1", **common, networks=FULL_NETS, headline=[], epochs=1, batch_size=6
         )
     )
-    splits = experiments.load_splits(recipe, 0)
+    splits = items_recipe.load_splits(recipe, 0)
     assert splits.num_classes == 3 and len(splits.test) == 4 and splits.max_boxes == 2
-    family = experiments.train_family(FULL_NETS, recipe, splits)
+    family = items_family.train_family(FULL_NETS, recipe, splits)
     assert all(m.cached for members in family.values() for m in members)
-    res = experiments.localize(family["googlenet-gap"][0], splits, recipe, "cam")
+    res = items_evaluation.localize(family["googlenet-gap"][0], splits, recipe, "cam")
     assert res.pred_boxes.shape == (4, 3, 4) and res.image_size == (224, 224)
     assert res.notes  # ILSVRC train has no boxes: the centred box uses val's own mean
-    heur = experiments.localize(
+    heur = items_evaluation.localize(
         family["googlenet-gap"][0], splits, recipe, "cam", heuristic="tight+loose"
     )
     assert heur.pred_classes.shape == (4, 5)
-    orig = experiments.localize(family["googlenet"][0], splits, recipe, "cam")  # CAM at 7x7
-    bp = experiments.localize(family["googlenet"][0], splits, recipe, "backprop")
+    orig = items_evaluation.localize(family["googlenet"][0], splits, recipe, "cam")  # CAM at 7x7
+    bp = items_evaluation.localize(family["googlenet"][0], splits, recipe, "backprop")
     assert orig.method == "gradcam" and bp.method == "backprop"
     # val image 2 holds boxes of two classes: only its own class's box can count
     assert (res.gt_box_labels[2] >= 0).sum() == 2

@@ -10,7 +10,7 @@ from sklearn.svm import LinearSVC
 from torch import nn
 from torch.utils.data import TensorDataset
 
-from cam_core.features import cached_features, extract_features, fit_linear_svm
+from cam_core.nets.features import cached_features, extract_features, fit_linear_svm
 from cam_core.validate import InputError
 
 

@@ -8,10 +8,12 @@ import torch
 from torch import nn
 
 import cam_core  # noqa: F401  (first: makes torchvision importable)
-from cam_core import finegrained as fg
-from cam_core import paper, transfer
-from cam_core.features import fit_linear_svm
-from cam_core.models import CAMNet
+from cam_core.common import paper
+from cam_core.datasets import base
+from cam_core.items import finegrained as fg
+from cam_core.items import table5
+from cam_core.nets.features import fit_linear_svm
+from cam_core.nets.models import CAMNet
 from cam_core.validate import InputError
 
 
@@ -23,7 +25,7 @@ def colour_net() -> CAMNet:
     return CAMNet(nn.Sequential(conv, nn.ReLU()), 3, 2)
 
 
-def squares(n: int, seed: int) -> transfer.TargetSet:
+def squares(n: int, seed: int) -> base.TargetSet:
     """16 px images: a 6x6 red (class 0) or green (class 1) square, and a 3x3 blue distractor
     in another corner; the box is the square's."""
     rng = np.random.default_rng(seed)
@@ -35,12 +37,12 @@ def squares(n: int, seed: int) -> transfer.TargetSet:
         images[i, y : y + 6, x : x + 6, labels[i]] = 255
         images[i, 12:15, 12:15, 2] = 255
         boxes[i] = [x, y, x + 6, y + 6]
-    return transfer.TargetSet(f"squares{seed}", images, labels, ("red", "green"), boxes=boxes)
+    return base.TargetSet(f"squares{seed}", images, labels, ("red", "green"), boxes=boxes)
 
 
 def test_protocol_known_answers(tmp_path):
     train, test = squares(12, 0), squares(10, 1)
-    fs = transfer.feature_set("small-googlenet-gap", colour_net(), 16)
+    fs = table5.feature_set("small-googlenet-gap", colour_net(), 16)
     res = fg.finegrained_protocol(fs, train, test, tmp_path, cs=(1.0, 10.0), cv_folds=2)
     assert res.table["variant"].tolist() == ["full image", "CAM crop", "ground-truth box"]
     assert res.table["accuracy"].tolist() == [100.0, 100.0, 100.0]
@@ -57,8 +59,8 @@ def test_protocol_known_answers(tmp_path):
 
 def test_boxes_found_at_input_size_scale_back_to_image_pixels():
     test = squares(4, 2)
-    fs = transfer.feature_set("small-googlenet-gap", colour_net(), 48)  # 3x the image
-    est = fit_linear_svm(transfer.target_features(fs, test, None), test.labels, cs=(1.0,), folds=2)
+    fs = table5.feature_set("small-googlenet-gap", colour_net(), 48)  # 3x the image
+    est = fit_linear_svm(table5.target_features(fs, test, None), test.labels, cs=(1.0,), folds=2)
     boxes = fg.cam_boxes(fs, test, est, test.labels)
     assert np.abs(boxes - test.boxes).max() <= 1.0  # bilinear edges: within a pixel
     with pytest.raises(InputError, match=r"^classes: expected 4 class indices"):
@@ -67,11 +69,11 @@ def test_boxes_found_at_input_size_scale_back_to_image_pixels():
 
 def test_fc_features_and_boxless_sets_are_refused():
     train = squares(4, 0)
-    noboxes = transfer.TargetSet("nb", train.images, train.labels, ("a", "b"))
-    gap = transfer.feature_set("small-googlenet-gap", colour_net(), 16)
+    noboxes = base.TargetSet("nb", train.images, train.labels, ("a", "b"))
+    gap = table5.feature_set("small-googlenet-gap", colour_net(), 16)
     with pytest.raises(InputError, match=r"^train: expected a target set with ground-truth"):
         fg.finegrained_protocol(gap, noboxes, train, None)
-    fc = transfer.FeatureSet("small-alexnet", colour_net(), "features", "fc7", 16)
+    fc = table5.FeatureSet("small-alexnet", colour_net(), "features", "fc7", 16)
     with pytest.raises(InputError, match=r"^fs: expected GAP features"):
         fg.finegrained_protocol(fc, train, train, None)
 
@@ -121,7 +123,7 @@ def test_context_boxes_known_answers():
 
 def test_context_crops_add_warped_rows(tmp_path):
     train, test = squares(12, 0), squares(10, 1)
-    fs = transfer.feature_set("small-googlenet-gap", colour_net(), 16)
+    fs = table5.feature_set("small-googlenet-gap", colour_net(), 16)
     res = fg.finegrained_protocol(
         fs, train, test, tmp_path, crop_margin=1.5, crop_size=24, cs=(1.0,), cv_folds=2
     )

@@ -7,15 +7,9 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from cam_core.ilsvrc import (
-    IlsvrcTrain,
-    IlsvrcVal,
-    collate,
-    ilsvrc_class_names,
-    ilsvrc_classes,
-    unpad_boxes,
-)
-from cam_core.miniature import MINIATURE_WNIDS, make_miniature_ilsvrc, miniature_annotations
+from cam_core.datasets.ilsvrc import ilsvrc_class_names, ilsvrc_classes
+from cam_core.datasets.ilsvrc_data import IlsvrcTrain, IlsvrcVal, collate, unpad_boxes
+from cam_core.testing.miniature import MINIATURE_WNIDS, make_miniature_ilsvrc, miniature_annotations
 from cam_core.validate import InputError
 
 W, H = 80, 64  # miniature image size (width, height)
@@ -260,7 +254,7 @@ def test_train_reader(tmp_path: Path, both: Path):
 
 
 def test_class_order_is_torchvision_order():
-    from cam_core.models import imagenet_categories
+    from cam_core.nets.pretrained import imagenet_categories
 
     names = imagenet_categories()
     assert len(names) == 1000

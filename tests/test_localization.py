@@ -1,5 +1,5 @@
 """Localization engine: hand-set CAMs whose boxes and errors are known by eye, trivial
-baselines on hand-made boxes, agreement with cam_core.metrics computed directly, sharding."""
+baselines on hand-made boxes, agreement with cam_core.core.metrics computed directly, sharding."""
 
 import os
 import subprocess
@@ -14,10 +14,12 @@ from torch import nn
 from torch.utils.data import Dataset
 
 import cam_core  # noqa: F401  (first: makes torchvision importable)
-from cam_core import boxes, localization, metrics
-from cam_core.cam import class_activation_maps
-from cam_core.localization import evaluate_localization
-from cam_core.models import CAMNet, build_model
+from cam_core.core import boxes, metrics
+from cam_core.core.cam import class_activation_maps
+from cam_core.items import localization
+from cam_core.items.localization import evaluate_localization
+from cam_core.nets.models import CAMNet
+from cam_core.nets.registry import build_model
 from cam_core.validate import InputError
 
 
@@ -246,8 +248,8 @@ DDP_SCRIPT = textwrap.dedent(
     import torch.distributed as dist
     sys.path.insert(0, sys.argv[2])
     from test_localization import identity_camnet, hand_set, random_set
-    from cam_core.train import distributed_context
-    from cam_core.localization import evaluate_localization
+    from cam_core.nets.train import distributed_context
+    from cam_core.items.localization import evaluate_localization
     ctx = distributed_context()
     torch.manual_seed(0)
     res = evaluate_localization(identity_camnet(), hand_set(), batch_size=1, ctx=ctx)

@@ -7,16 +7,15 @@ import pytest
 import yaml
 
 import cam_core  # noqa: F401  (makes torchvision importable before its datasets module)
-from cam_core import ilsvrc
-from cam_core.manifest import (
+from cam_core.datasets import ilsvrc
+from cam_core.datasets.manifest import load_manifest, parse_manifest
+from cam_core.datasets.manifest_check import (
     check_data_main,
     check_dataset,
-    load_manifest,
     manifest_from_tree,
     manifest_to_dict,
-    parse_manifest,
 )
-from cam_core.miniature import make_miniature_ilsvrc, miniature_counts
+from cam_core.testing.miniature import make_miniature_ilsvrc, miniature_counts
 from cam_core.validate import InputError
 
 VAL_LAYOUT = "(val/<name>.JPEG or val/<wnid>/<name>.JPEG)"
@@ -212,7 +211,7 @@ def test_sun_manifests_published_counts():
 
 
 def test_nested_classes_counted_and_missing_file_named(tmp_path: Path):
-    from cam_core.miniature_sets import make_miniature_scene
+    from cam_core.testing.miniature_sets import make_miniature_scene
 
     make_miniature_scene("sun397", tmp_path)  # a/abbey, b/bakery/shop, c/cabin/outdoor x 4
     counts = {"images": {"files": 12, "folders": 3}}
@@ -251,7 +250,7 @@ def test_nested_classes_counted_and_missing_file_named(tmp_path: Path):
 
 
 def test_nested_layout_problems(tmp_path: Path):
-    from cam_core.miniature_sets import make_miniature_scene
+    from cam_core.testing.miniature_sets import make_miniature_scene
 
     make_miniature_scene("sun397", tmp_path)
     stray = tmp_path / "SUN397" / "b" / "sun_stray.jpg"  # one level too shallow
@@ -278,8 +277,8 @@ def test_nested_layout_problems(tmp_path: Path):
 
 
 def test_sun_attribute_images_counted_under_images(tmp_path: Path):
-    from cam_core.miniature_sets import make_miniature_scene
-    from cam_core.scene_datasets import locate
+    from cam_core.datasets.scenes import locate
+    from cam_core.testing.miniature_sets import make_miniature_scene
 
     make_miniature_scene("sun-attribute", tmp_path)
     root = locate("sun-attribute", tmp_path)

@@ -1,11 +1,11 @@
-"""Known-answer tests for cam_core.metrics, worked out by hand."""
+"""Known-answer tests for cam_core.core.metrics, worked out by hand."""
 
 import numpy as np
 import pytest
 import torch
 
-from cam_core.boxes import largest_component_boxes_sweep
-from cam_core.metrics import (
+from cam_core.core.boxes import largest_component_boxes_sweep
+from cam_core.core.metrics import (
     box_accuracy,
     classification_error,
     iou,

@@ -7,16 +7,13 @@ import torch
 from torch import nn
 
 import cam_core  # noqa: F401  (first: makes torchvision importable)
-from cam_core.models import (
-    MODEL_NAMES,
-    CAMNet,
-    OriginalNet,
-    build_model,
+from cam_core.nets.models import CAMNet, OriginalNet, load_checkpoint
+from cam_core.nets.pretrained import (
     efficientnet_lite0_cam,
     imagenet_categories,
-    load_checkpoint,
     preprocess_imagenet,
 )
+from cam_core.nets.registry import MODEL_NAMES, build_model
 from cam_core.validate import InputError
 
 SMALL = [n for n in MODEL_NAMES if n.startswith("small-")]
@@ -207,7 +204,7 @@ def test_load_checkpoint_roundtrip_and_mismatch(tmp_path):
     torch.manual_seed(0)
     model = build_model("small-vgg-gap", 4).eval()
     path = tmp_path / "ckpt.pt"
-    torch.save({"model": model.state_dict(), "history": {}}, path)  # cam_core.train's layout
+    torch.save({"model": model.state_dict(), "history": {}}, path)  # cam_core.nets.train's layout
     fresh = load_checkpoint(build_model("small-vgg-gap", 4), path).eval()
     x = torch.randn(1, 3, 64, 64)
     with torch.inference_mode():

@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from cam_core.paper import paper_table, paper_value, repo_root
+from cam_core.common.paper import paper_table, paper_value
+from cam_core.paths import repo_root
 from cam_core.validate import InputError
 
 SEED = repo_root().parent / "shared" / "seeds" / "002_35070bee9941677a.txt"

@@ -10,7 +10,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from cam_core import cli, pipeline, profiles
+from cam_core.common import profiles
+from cam_core.report import cli, pipeline
 from cam_core.validate import InputError
 
 ALL = [*profiles.item_names(), pipeline.SCOREBOARD_PAGE]

@@ -9,10 +9,12 @@ import torch
 from torch import nn
 
 import cam_core  # noqa: F401  (first: makes torchvision importable)
-from cam_core import places
-from cam_core.miniature_sets import make_miniature_scene
-from cam_core.models import CAMNet, build_model
-from cam_core.textdetect import warped_images
+from cam_core.datasets import manifest_check, places
+from cam_core.items import units as items_units
+from cam_core.nets.models import CAMNet
+from cam_core.nets.registry import build_model
+from cam_core.synthetic.text import warped_images
+from cam_core.testing.miniature_sets import make_miniature_scene
 from cam_core.validate import InputError
 
 SUN_CLASSES = "/a/abbey 0\n/b/bakery/shop 1\n/c/cabin/outdoor 2\n"  # the miniature's classes
@@ -164,7 +166,7 @@ def params_for(tmp_path, **over):
 def test_figure13_full_path_finds_the_planted_units(tmp_path):
     make_miniature_scene("sun397", tmp_path, per_class=4)
     cats = ("/a/abbey", "/b/bakery/shop", "/c/cabin/outdoor")
-    result = places.places_units(params_for(tmp_path), colour_units_net(), cats, "colours")
+    result = items_units.places_units(params_for(tmp_path), colour_units_net(), cats, "colours")
     assert result.units.tolist() == [[0], [2], [1]]
     assert result.class_names == ["abbey", "bakery shop", "cabin outdoor"]
     # the pool: partition 1's test list, 2 images per class; each unit's top 2 are its class
@@ -178,10 +180,10 @@ def test_figure13_full_path_finds_the_planted_units(tmp_path):
     masks = result.heat >= 0.5
     assert masks[:, :, :, 16, 16].all() and not masks[:, :, :, 0, 0].any()
     assert (result.score_share > 0.5).all()
-    sub = places.places_units(params_for(tmp_path, eval_images=4), colour_units_net(), cats)
+    sub = items_units.places_units(params_for(tmp_path, eval_images=4), colour_units_net(), cats)
     assert len(sub.pool_titles) == 4
     with pytest.raises(InputError, match=r"^eval_images: expected at most 6"):
-        places.places_units(params_for(tmp_path, eval_images=7), colour_units_net(), cats)
+        items_units.places_units(params_for(tmp_path, eval_images=7), colour_units_net(), cats)
 
 
 def test_figure13_full_path_with_a_csail_checkpoint(tmp_path, resnet18_file):
@@ -191,7 +193,7 @@ def test_figure13_full_path_with_a_csail_checkpoint(tmp_path, resnet18_file):
                         classes=["abbey", "cabin outdoor"])  # fmt: skip
     path = places.weights_file(params["data_root"], "resnet18", "")
     model, cats = places.load_places_model("resnet18", path)
-    result = places.places_units(params, model, cats, "resnet18")
+    result = items_units.places_units(params, model, cats, "resnet18")
     fc = ref.fc.weight.detach().numpy()
     assert result.units.tolist() == np.argsort(-fc[[0, 2]], axis=1, kind="stable")[:, :2].tolist()
     pool = places.sun397_pool(root, cats)
@@ -209,9 +211,8 @@ def test_figure13_full_path_with_a_csail_checkpoint(tmp_path, resnet18_file):
 
 
 def test_manifest_checks_a_places_folder(tmp_path, resnet18_file):
-    from cam_core import manifest
 
     root, _ = resnet18_file
-    assert manifest.check_dataset("places365-weights", root / "places").ok
-    report = manifest.check_dataset("places365-weights", tmp_path)
+    assert manifest_check.check_dataset("places365-weights", root / "places").ok
+    report = manifest_check.check_dataset("places365-weights", tmp_path)
     assert not report.ok and "resnet18_places365.pth.tar" in report.message

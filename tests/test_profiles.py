@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from cam_core import profiles
+from cam_core.common import profiles
 from cam_core.validate import InputError
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cam_core import profiles, results
+from cam_core.common import profiles, results
+from cam_core.report import scoreboard as report_scoreboard
 from cam_core.validate import InputError
 
 
@@ -101,7 +102,7 @@ def test_killed_process_keeps_previous_results(tmp_path: Path) -> None:
     script = f"""
 import os
 import pandas as pd
-from cam_core import profiles, results
+from cam_core.common import profiles, results
 params = profiles.validate_parameters("table2", profile="smoke", out_dir={str(tmp_path)!r})
 with results.Experiment(params) as exp:
     exp.write_csv("table2.csv", pd.DataFrame({{"a": [0]}}))
@@ -169,7 +170,7 @@ def test_scoreboard_rows(tmp_path: Path) -> None:
     with results.Experiment(other) as exp:  # a record of another profile is not counted
         exp.write_status("reproduced", reproduced_value=1.0, claim_holds="no")
 
-    path = results.write_scoreboard(tmp_path, "smoke")
+    path = report_scoreboard.write_scoreboard(tmp_path, "smoke")
     board = pd.read_csv(path, keep_default_na=False)
     assert list(board.columns) == results.SCOREBOARD_COLUMNS
     assert list(board["item"]) == profiles.item_names()
@@ -186,14 +187,14 @@ def test_scoreboard_rows(tmp_path: Path) -> None:
     assert rows.loc["figure05", "paper_value"] == ""
     assert set(board["profile"]) == {"smoke"}
 
-    shown = results.read_scoreboard(tmp_path)
+    shown = report_scoreboard.read_scoreboard(tmp_path)
     assert shown.loc[1, "title"] == "Table 2: Localization error on ILSVRC validation"
     assert "claim" in shown.columns
 
 
 def test_read_scoreboard_needs_a_run(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="^out_dir: "):
-        results.read_scoreboard(tmp_path)
+        report_scoreboard.read_scoreboard(tmp_path)
 
 
 def test_status_and_provenance_tables(tmp_path: Path) -> None:
@@ -209,8 +210,8 @@ def test_status_and_provenance_tables(tmp_path: Path) -> None:
 def test_scoreboard_view(tmp_path: Path) -> None:
     with results.Experiment(_params(tmp_path, "table2")) as exp:
         exp.write_status("partial", reproduced_value=47.5, claim_holds="yes")
-    results.write_scoreboard(tmp_path, "smoke")
-    view = results.scoreboard_view(results.read_scoreboard(tmp_path))
+    report_scoreboard.write_scoreboard(tmp_path, "smoke")
+    view = report_scoreboard.scoreboard_view(report_scoreboard.read_scoreboard(tmp_path))
     assert list(view.columns) == [
         "status",
         "headline metric",

@@ -8,10 +8,12 @@ import torch
 from torch import nn
 
 import cam_core  # noqa: F401  (first: makes torchvision importable)
-from cam_core import scene_datasets as sd
-from cam_core import transfer
-from cam_core.miniature_sets import colour_of, make_miniature_scene
-from cam_core.models import CAMNet
+from cam_core.datasets import manifest_check
+from cam_core.datasets import scenes as sd
+from cam_core.items import table5
+from cam_core.nets.models import CAMNet
+from cam_core.synthetic import targets as synthetic_targets
+from cam_core.testing.miniature_sets import colour_of, make_miniature_scene
 from cam_core.validate import InputError
 
 
@@ -102,16 +104,16 @@ def test_table5_full_code_path_on_miniature_trees(tmp_path):
     for name in ("mit-indoor67", "action40", "sun-attribute"):
         make_miniature_scene(name, tmp_path / name, per_class=6)
         targets.append(sd.load_scene_dataset(name, tmp_path / name))
-    fs = transfer.feature_set("googlenet-gap", colour_features(), 16)
-    splits = {t.name: transfer.make_splits(t, 3) for t in targets}
-    tidy = transfer.transfer_results([fs], targets, splits, tmp_path / "cache", cs=(1.0,))
+    fs = table5.feature_set("googlenet-gap", colour_features(), 16)
+    splits = {t.name: synthetic_targets.make_splits(t, 3) for t in targets}
+    tidy = table5.transfer_results([fs], targets, splits, tmp_path / "cache", cs=(1.0,))
     acc = tidy.groupby("dataset")["accuracy"].mean()
     assert acc["mit-indoor67"] == 100.0 and acc["action40"] == 100.0
     attr = tidy[tidy["dataset"] == "sun-attribute"]
     assert (attr["metric"] == "mean AP").all() and len(attr) == 3
     assert (attr["attributes_scored"] >= 3).all() and (attr["accuracy"] > 50).all()
     params = {"data_root": str(tmp_path / "action40"), "images_per_class": 0, "splits": 1}
-    loaded = transfer.load_targets(["action40"], params)
+    loaded = table5.load_targets(["action40"], params)
     assert loaded[0].fingerprint == targets[1].fingerprint
 
 
@@ -129,10 +131,9 @@ MINIATURE_COUNTS = {
 
 @pytest.mark.parametrize("name", sd.SCENE_DATASETS)
 def test_manifests_check_the_miniature_trees(tmp_path, name):
-    from cam_core import manifest
 
     make_miniature_scene(name, tmp_path)
     root = sd.locate(name, tmp_path)
     root = root.parent if name == "sun397" else root  # SUN397/ and Partitions/ side by side
-    report = manifest.check_dataset(name, root, expected_counts=MINIATURE_COUNTS[name])
+    report = manifest_check.check_dataset(name, root, expected_counts=MINIATURE_COUNTS[name])
     assert report.ok, report.message

@@ -9,9 +9,12 @@ import torch
 from torch import nn
 
 import cam_core  # noqa: F401  (first: makes torchvision importable)
-from cam_core import data, manifest, profiles, sun2012
-from cam_core.miniature_sets import colour_of, make_miniature_sun2012
-from cam_core.models import CAMNet
+from cam_core.common import profiles
+from cam_core.datasets import manifest_check, sun2012
+from cam_core.items import sun_scenes
+from cam_core.nets import models as nets_models
+from cam_core.nets.models import CAMNet
+from cam_core.testing.miniature_sets import colour_of, make_miniature_sun2012
 from cam_core.validate import InputError
 
 XML = """<annotation><filename>sun_abc.jpg</filename><folder>d/dining_room</folder>
@@ -37,7 +40,7 @@ class ColourUnits(nn.Module):
     def __init__(self) -> None:
         super().__init__()
         rgb = [colour_of(c) / 255.0 for c in range(3)] + [[128 / 255] * 3, [200 / 255] * 3]
-        mean, std = np.array(data.IMAGENET_MEAN), np.array(data.IMAGENET_STD)
+        mean, std = np.array(nets_models.IMAGENET_MEAN), np.array(nets_models.IMAGENET_STD)
         centres = (np.array(rgb) - mean) / std
         self.register_buffer("centres", torch.tensor(centres, dtype=torch.float32))
 
@@ -134,7 +137,7 @@ def test_figure9_full_code_path_on_the_miniature_tree(tree, tmp_path, monkeypatc
         "figure09", profile="full", data_root=str(tree.root.parent), out_dir=str(tmp_path / "o"),
         device="cpu", image_size=32, top_objects=1, threshold=0.5, num_examples=2,
     )  # fmt: skip
-    res = sun2012.figure9_full(tiny_net(), params)
+    res = sun_scenes.figure9_full(tiny_net(), params)
     assert res.scenes == ["dining room", "bathroom", "kitchen"]  # named first, then by rule
     assert res.counts["train images"].tolist() == [3, 3, 3]
     assert res.counts["held-out images"].tolist() == [3, 3, 3]
@@ -157,15 +160,15 @@ def test_figure9_full_code_path_on_the_miniature_tree(tree, tmp_path, monkeypatc
     assert [len(res.examples[s][0]) for s in res.shown] == [2, 2]
     # top-1 lists: by CAM overlap the scene's own object, by frequency the wall
     assert res.mean_precision("overlap") == 1.0 and res.mean_precision("frequency") == 0.0
-    assert sun2012.sun_claim(res) == "yes" and "**100.0%**" in sun2012.sun_verdict(res, "t")
+    assert sun_scenes.sun_claim(res) == "yes" and "**100.0%**" in sun_scenes.sun_verdict(res, "t")
     image, cam = res.examples["dining room"][0][0], res.examples["dining room"][1][0]
     assert cam.shape == image.shape[:2] and cam.max() == pytest.approx(1.0)
-    assert sun2012.sun_figure(res, "bathroom") is not None
+    assert sun_scenes.sun_figure(res, "bathroom") is not None
 
 
 def test_manifest_checks_the_miniature_tree(tree):
     counts = {"images": 18, "annotations": 18}
-    report = manifest.check_dataset("sun2012", tree.root, expected_counts=counts)
+    report = manifest_check.check_dataset("sun2012", tree.root, expected_counts=counts)
     assert report.ok, report.message
-    full = manifest.check_dataset("sun2012", tree.root)
+    full = manifest_check.check_dataset("sun2012", tree.root)
     assert not full.ok and "expected 16873 JPEG files" in full.message

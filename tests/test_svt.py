@@ -8,9 +8,10 @@ import torch
 from torch import nn
 
 import cam_core  # noqa: F401  (first: makes torchvision importable)
-from cam_core import svt, textdetect
-from cam_core.miniature_sets import make_miniature_scene, make_miniature_svt
-from cam_core.models import CAMNet
+from cam_core.datasets import manifest_check, svt
+from cam_core.items import textdetect
+from cam_core.nets.models import CAMNet
+from cam_core.testing.miniature_sets import make_miniature_scene, make_miniature_svt
 from cam_core.validate import InputError
 
 TWO_IMAGES = """<?xml version="1.0" encoding="utf-8"?>
@@ -191,14 +192,14 @@ def test_resolution_must_match_the_image_file(tmp_path):
 
 
 def test_manifest_checks_the_miniature_tree(tmp_path):
-    from cam_core import manifest
 
     mini = make_miniature_svt(tmp_path / "svt1", train=2, test=2)
-    report = manifest.check_dataset("svt", mini.root, expected_counts={"img": 4})
+    report = manifest_check.check_dataset("svt", mini.root, expected_counts={"img": 4})
     assert report.ok, report.message
-    full = manifest.check_dataset("svt", mini.root)
+    full = manifest_check.check_dataset("svt", mini.root)
     assert not full.ok and "expected 349 JPEG files" in full.message
     (mini.root / "train.xml").unlink()
     assert (
-        "train.xml" in manifest.check_dataset("svt", mini.root, expected_counts={"img": 4}).message
+        "train.xml"
+        in manifest_check.check_dataset("svt", mini.root, expected_counts={"img": 4}).message
     )

@@ -12,7 +12,7 @@ import torch
 from torch import nn
 from torch.utils.data import TensorDataset
 
-from cam_core.train import (
+from cam_core.nets.train import (
     TrainConfig,
     evaluate,
     learning_rate,
@@ -170,7 +170,7 @@ DDP_SCRIPT = textwrap.dedent(
     import torch.distributed as dist
     sys.path.insert(0, sys.argv[2])
     from test_train import toy_net, toy_problem
-    from cam_core.train import TrainConfig, map_batches, distributed_context, train_model
+    from cam_core.nets.train import TrainConfig, map_batches, distributed_context, train_model
     config = TrainConfig(epochs=2, batch_size=8, lr=0.5, seed=4)
     model = toy_net()
     history = train_model(model, toy_problem(), toy_problem(30, seed=9), config)

@@ -5,8 +5,8 @@ import pytest
 import torch
 from torch import nn
 
-from cam_core import units
-from cam_core.models import CAMNet
+from cam_core.items import units
+from cam_core.nets.models import CAMNet
 from cam_core.validate import InputError
 
 

@@ -10,8 +10,10 @@ from matplotlib.figure import Figure
 from torch import nn
 
 import cam_core  # noqa: F401  (first: makes torchvision importable)
-from cam_core import figures, viz
-from cam_core.models import CAMNet, build_model
+from cam_core.common import viz
+from cam_core.items import map_benchmark, map_methods
+from cam_core.nets.models import CAMNet
+from cam_core.nets.registry import build_model
 from cam_core.validate import InputError
 
 # jet (matplotlib _jet_data): value 0 -> (0, 0, 0.5), value 1 -> (0.5, 0, 0).
@@ -169,7 +171,7 @@ def test_bad_inputs_name_the_argument(call, argument):
     assert message.startswith(f"{argument}: expected") and "\n" not in message
 
 
-# --- cam_core.figures: the computations behind Figures 5 and 6 ------------------------------
+# --- cam_core.items.map_methods: the computations behind Figures 5 and 6 ---------------------
 
 
 def _channel_camnet() -> CAMNet:
@@ -195,10 +197,10 @@ def _two_rectangles() -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
 def test_class_maps_and_scores_known_answer():
     model = _channel_camnet()
     x, masks, boxes = _two_rectangles()
-    maps = figures.class_maps(model, x, torch.tensor([0, 1]), "cam")
+    maps = map_methods.class_maps(model, x, torch.tensor([0, 1]), "cam")
     assert maps.shape == (2, 16, 16) and float(maps.max()) == 1.0
     assert torch.equal(maps[0] > 0, torch.from_numpy(masks[0]))
-    scores = figures.localization_scores(model, "cam", x, torch.tensor([0, 1]), boxes, masks)
+    scores = map_methods.localization_scores(model, "cam", x, torch.tensor([0, 1]), boxes, masks)
     # image 0: the true class 0 maps exactly the object; image 1: class 1 lights elsewhere
     assert scores["iou"].tolist() == [1.0, 0.0]
     assert scores["coverage"].tolist() == [1.0, 0.0]
@@ -206,10 +208,10 @@ def test_class_maps_and_scores_known_answer():
     assert scores[["x0", "y0", "x1", "y1"]].iloc[1].tolist() == [12.0, 10.0, 15.0, 14.0]
     # channel 0 sums to 32 > channel 1's 6: both images are predicted class 0
     assert scores["predicted"].tolist() == [0, 0] and scores["correct"].tolist() == [True, False]
-    top1 = figures.localization_scores(model, "cam", x, torch.tensor([0, 1]), boxes, masks,
+    top1 = map_methods.localization_scores(model, "cam", x, torch.tensor([0, 1]), boxes, masks,
                                        class_source="top1")  # fmt: skip
     assert top1["iou"].tolist() == [1.0, 1.0]
-    summary = figures.summarize({"cam": scores, "top1": top1})
+    summary = map_methods.summarize({"cam": scores, "top1": top1})
     assert summary["mean_iou"].tolist() == [0.5, 1.0]
     assert summary["box_accuracy"].tolist() == [0.5, 1.0]
     assert summary["top1_accuracy"].tolist() == [0.5, 0.5]
@@ -221,74 +223,78 @@ def test_class_maps_methods_on_a_small_net():
     fc = build_model("small-alexnet", 4, width=0.25)
     x = torch.randn(2, 3, 32, 32)
     y = torch.tensor([1, 3])
-    maps = figures.maps_for({"cam": (gap, "cam"), "bp": (fc, "backprop"), "gc": (gap, "gradcam")},
-                            x, y)  # fmt: skip
+    nets = {"cam": (gap, "cam"), "bp": (fc, "backprop"), "gc": (gap, "gradcam")}
+    maps = map_methods.maps_for(nets, x, y)
     for m in maps.values():
         assert m.shape == (2, 32, 32) and m.min() >= 0 and np.isclose(m.max(), 1.0)
     # on a GAP net Grad-CAM = ReLU(CAM) up to a constant, so the max-normalised maps agree
     np.testing.assert_allclose(maps["cam"], maps["gc"], atol=1e-5)
-    scores = figures.scores_for({"bp": (fc, "backprop")}, x, y, np.array([[0, 0, 8, 8]] * 2))
+    scores = map_methods.scores_for({"bp": (fc, "backprop")}, x, y, np.array([[0, 0, 8, 8]] * 2))
     assert scores["bp"]["coverage"].isna().all() and len(scores["bp"]) == 2
 
 
 def test_verdict():
     summary = pd.DataFrame({"maps": ["a", "b", "bp"], "coverage": [0.6, 0.5, 0.4]})
-    v = figures.verdict(summary, "coverage", ["a", "b"], ["bp"])
+    v = map_methods.verdict(summary, "coverage", ["a", "b"], ["bp"])
     assert v.holds == "yes" and v.value == 0.6 and "0.5 to 0.6" in v.note
-    assert figures.verdict(summary, "coverage", ["b"], ["a"]).holds == "no"
+    assert map_methods.verdict(summary, "coverage", ["b"], ["a"]).holds == "no"
     with pytest.raises(InputError, match="^summary: expected"):
-        figures.verdict(summary, "coverage", ["c"], ["a"])
+        map_methods.verdict(summary, "coverage", ["c"], ["a"])
 
 
 def test_take_box_masks_and_dataset_scores_in_batches():
     x, masks, boxes = _two_rectangles()
     items = [(x[i], i, torch.tensor([list(boxes[i]), [float("nan")] * 4])) for i in range(2)]
-    batch = figures.take(items, [1, 0])
+    batch = map_benchmark.take(items, [1, 0])
     assert batch.labels.tolist() == [1, 0] and batch.images.shape == (2, 16, 16, 3)
     assert [b.tolist() for b in batch.gt_boxes] == [[list(boxes[1])], [list(boxes[0])]]
     # pixel centres inside (2, 3)-(10, 7): the rectangle's own pixels
-    assert np.array_equal(figures.box_masks(batch.gt_boxes, (16, 16))[0], masks[0])
-    scored = figures.ScoredSet(items, None, ["a", "b"], "two")
-    scores = figures.dataset_scores({"cam": (_channel_camnet(), "cam")}, scored, batch_size=1)
+    assert np.array_equal(map_benchmark.box_masks(batch.gt_boxes, (16, 16))[0], masks[0])
+    scored = map_benchmark.ScoredSet(items, None, ["a", "b"], "two")
+    scores = map_benchmark.dataset_scores({"cam": (_channel_camnet(), "cam")}, scored, batch_size=1)
     assert scores["cam"]["image"].tolist() == [0, 1]
     assert scores["cam"]["coverage"].tolist() == [1.0, 0.0]
-    assert figures.summarize(scores, percent=True)["coverage"].tolist() == [50.0]
+    assert map_methods.summarize(scores, percent=True)["coverage"].tolist() == [50.0]
 
 
 def test_crop_box_follows_preprocess_imagenet():
     # 300 x 450 photo: shorter side 300 -> 224, width 336, centre crop from x = 56
-    np.testing.assert_allclose(figures.crop_box((75, 0, 375, 300), (300, 450)), [0, 0, 224, 224])
-    np.testing.assert_allclose(figures.crop_box((0, 30, 450, 60), (300, 450)), [0, 22.4, 224, 44.8])
-    table = figures.photo_boxes()
+    np.testing.assert_allclose(
+        map_methods.crop_box((75, 0, 375, 300), (300, 450)), [0, 0, 224, 224]
+    )
+    np.testing.assert_allclose(
+        map_methods.crop_box((0, 30, 450, 60), (300, 450)), [0, 22.4, 224, 44.8]
+    )
+    table = map_methods.photo_boxes()
     assert {"chelsea", "coffee"} <= set(table["photo"])
     crop = table[["crop_x0", "crop_y0", "crop_x1", "crop_y1"]].to_numpy()
     assert (crop >= 0).all() and (crop <= 224).all() and (crop[:, 2:] > crop[:, :2]).all()
-    assert figures.annotated_boxes(table, ["coffee", "chelsea"]).shape == (2, 4)
+    assert map_methods.annotated_boxes(table, ["coffee", "chelsea"]).shape == (2, 4)
 
 
 @pytest.mark.parametrize(
     ("call", "argument"),
     [
         (
-            lambda: figures.class_maps(
+            lambda: map_methods.class_maps(
                 _channel_camnet(), torch.zeros(1, 3, 4, 4), torch.tensor([0]), "nope"
             ),
             "method",
         ),  # fmt: skip
         (
-            lambda: figures.class_maps(
+            lambda: map_methods.class_maps(
                 nn.Linear(2, 2), torch.zeros(1, 3, 4, 4), torch.tensor([0]), "cam"
             ),
             "model",
         ),  # fmt: skip
         (
-            lambda: figures.class_maps(
+            lambda: map_methods.class_maps(
                 _channel_camnet(), torch.zeros(1, 3, 4, 4), torch.tensor([0, 1])
             ),
             "classes",
         ),  # fmt: skip
         (
-            lambda: figures.localization_scores(
+            lambda: map_methods.localization_scores(
                 _channel_camnet(),
                 "cam",
                 torch.zeros(1, 3, 4, 4),
@@ -297,7 +303,7 @@ def test_crop_box_follows_preprocess_imagenet():
             ),
             "gt_boxes",
         ),  # fmt: skip
-        (lambda: figures.annotated_boxes(figures.photo_boxes(), ["astronaut"]), "names"),
+        (lambda: map_methods.annotated_boxes(map_methods.photo_boxes(), ["astronaut"]), "names"),
     ],
 )
 def test_figures_bad_inputs_name_the_argument(call, argument):
@@ -350,22 +356,22 @@ def test_gray_map_stretch_is_display_only():
 
 def test_figure_bodies_on_the_smoke_recipe(tmp_path):
     """Figures 5 and 6 end to end on the smoke recipe (tiny nets, 1 epoch, cached in tmp)."""
-    experiments = pytest.importorskip("cam_core.experiments")
-    from cam_core import profiles
+    experiments = pytest.importorskip("cam_core.items.tables123")
+    from cam_core.common import profiles
 
     params = profiles.validate_parameters("figure06", profile="smoke", out_dir=str(tmp_path))
     recipe = experiments.recipe_for(params)
     splits = experiments.load_splits(recipe, 4)
-    family = figures.first_seed_family(["small-googlenet-gap", "small-alexnet"], recipe, splits)
+    family = map_methods.first_seed_family(["small-googlenet-gap", "small-alexnet"], recipe, splits)
     assert [len(v) for v in family.values()] == [1, 1]  # one seed, even for headline nets
-    examples = figures.box_examples(
+    examples = map_benchmark.box_examples(
         family, recipe, splits, "small-googlenet-gap", "small-alexnet", 3, pairs=2
     )
     assert list(examples.summary["maps"]) == ["GoogLeNet-GAP", "Backprop AlexNet"]
     assert examples.summary["images"].tolist() == [4, 4]
     assert examples.verdict.holds in ("yes", "no")
     assert len(examples.boxes_figure.axes) == 3 and len(examples.pair_figure.axes) == 6
-    comparison = figures.map_comparison(
+    comparison = map_benchmark.map_comparison(
         family, recipe, ["small-googlenet-gap"], ["small-alexnet"], 2, 4
     )
     assert comparison.summary["images"].tolist() == [4, 4]

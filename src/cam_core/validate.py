@@ -90,3 +90,10 @@ def check_classes(name: str, classes: torch.Tensor, num_classes: int) -> None:
             f"class indices in [0, {num_classes})",
             f"range [{int(classes.min())}, {int(classes.max())}]",
         )
+
+
+def check_count(name: str, value: object, low: int = 0) -> int:
+    """``value`` as an int >= ``low``; InputError naming ``name`` otherwise (bools refused)."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+        fail(name, f"an int >= {low}", repr(value))
+    return int(value)

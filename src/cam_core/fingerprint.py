@@ -1,0 +1,54 @@
+"""sha256 fingerprints of arrays and model weights: the data and weights parts of cache keys."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+__all__ = ["dataset_fingerprint", "source_fingerprint", "weights_fingerprint"]
+
+
+def dataset_fingerprint(*arrays: np.ndarray | torch.Tensor) -> str:
+    """sha256 hex over each array's dtype, shape and C-order bytes."""
+    h = hashlib.sha256()
+    for a in arrays:
+        if isinstance(a, torch.Tensor):
+            a = a.detach().cpu().numpy()
+        a = np.ascontiguousarray(a)
+        h.update(f"{a.dtype.str}{a.shape}".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def weights_fingerprint(model: nn.Module) -> str:
+    """sha256 hex over the names, dtypes, shapes and bytes of ``model``'s state_dict."""
+    h = hashlib.sha256()
+    for key, value in model.state_dict().items():
+        t = value.detach().cpu().contiguous().reshape(-1)
+        h.update(f"{key}{t.dtype}{tuple(value.shape)}".encode())
+        h.update(t.view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()
+
+
+def source_fingerprint(*paths: Path) -> str:
+    """sha256 hex over the names and bytes of each file, and of every file under each folder.
+
+    Bytecode caches, dotfiles and editor temporaries (``~``) are not code and are skipped.
+    """
+    digest = hashlib.sha256()
+    for root in paths:
+        root = Path(root)
+        files = [root] if root.is_file() else sorted(root.rglob("*"))
+        for path in files:
+            skip = "__pycache__" in path.parts or path.suffix == ".pyc"
+            skip = skip or path.name.startswith(".") or path.name.endswith("~")
+            if skip or not path.is_file():
+                continue
+            name = path.name if path == root else str(path.relative_to(root))
+            digest.update(name.encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()

@@ -1,0 +1,644 @@
+"""Concepts localized in weakly labelled images (Fig 10): a linear detector for a caption
+phrase, trained on GAP features with hard-negative mining, and its CAMs.
+
+The images are composite scenes (:func:`~cam_core.synthetic.composites.make_composites`) with
+generated
+captions. A caption names an object only sometimes, and a concept by its phrase ("striped
+animal") or by a specific word ("zebra"): the phrase is a weak, noisy label. Positives are
+the images whose caption holds the phrase; negatives are drawn from the rest (some of which
+do show the concept). Hard-negative mining retrains on the negatives the detector scores
+highest. The score: how often the CAM's maximum falls on the objects the phrase names.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import textwrap
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.metrics import average_precision_score
+from sklearn.pipeline import Pipeline
+from torch import nn
+
+from cam_core.common.viz import image_grid, overlay
+from cam_core.datasets import coco
+from cam_core.datasets.base import FileImages
+from cam_core.items import discovery
+from cam_core.items.discovery import cached_maps, input_size, linear_cams, peak_hits, svm_weight
+from cam_core.nets.features import fit_linear_svm
+from cam_core.synthetic import silhouettes as sil
+from cam_core.synthetic.composites import OBJECT_NAMES, Composite, make_composites, named_photo_bank
+from cam_core.validate import check_array, fail
+
+__all__ = [
+    "CONCEPTS",
+    "MENTION_RATE",
+    "captioned_pool",
+    "has_phrase",
+    "shows_concept",
+    "concept_targets",
+    "mine_concept",
+    "ConceptResult",
+    "concept_experiment",
+    "concept_figure",
+    "claim_holds",
+    "verdict",
+    "phrase_images",
+    "unrelated_images",
+    "named_categories",
+    "CaptionConceptResult",
+    "caption_concept_experiment",
+    "figure10_full",
+    "caption_concept_figure",
+    "caption_claim",
+    "caption_verdict",
+]
+
+# A concept: the objects it names, the phrase captions use for them, the ground it needs.
+CONCEPTS: dict[str, dict] = {
+    "striped animal": {"objects": ("zebra",), "background": None},
+    "farm animal": {"objects": ("cow", "sheep", "horse"), "background": None},
+    "digit on grass": {"objects": tuple(f"digit {d}" for d in range(10)), "background": "grass"},
+}
+MENTION_RATE = 0.8  # an object (or the ground) not planted is named with this probability
+_PLANT_RATE = 0.3  # each concept is planted in this share of the images
+_STREAM = 10
+
+
+def _check_concepts(concepts: Sequence[str]) -> None:
+    if isinstance(concepts, str) or not concepts or any(c not in CONCEPTS for c in concepts):
+        fail("concepts", f"names among {', '.join(CONCEPTS)}", repr(concepts))
+
+
+def _word(name: str, planted: set[str], rng: np.random.Generator) -> str:
+    """How a caption names object ``name``: a planted concept's phrase, else the phrase or
+    the object's own name at random."""
+    if name.startswith("digit"):
+        return "digit"
+    for concept, spec in CONCEPTS.items():
+        if name in spec["objects"] and spec["background"] is None:
+            return concept if concept in planted or rng.random() < 0.5 else name
+    return name
+
+
+def captioned_pool(
+    n: int, concepts: Sequence[str], size: int, seed: int, split: str
+) -> tuple[Composite, list[str]]:
+    """``n`` composites (2 x 2 grid, 2-4 objects) of ``split`` with generated weak captions,
+    e.g. "a cow, a zebra and a digit on grass". Each concept is planted (its object placed,
+    its ground used, its phrase in the caption) in about 30% of the images; other objects
+    and grounds are named with probability MENTION_RATE."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        fail("n", "an integer >= 1", repr(n))
+    _check_concepts(concepts)
+    rng = np.random.default_rng([seed, sil.SPLITS.index(split), _STREAM])
+    names = named_photo_bank(size)[0]
+    objects = np.full((n, 4), -1, dtype=np.int64)
+    grounds = list(rng.choice(names, n))
+    planted: list[set[str]] = []
+    for i in range(n):
+        ids = list(rng.choice(len(OBJECT_NAMES), int(rng.integers(2, 5)), replace=False))
+        here = set()
+        for c in concepts:
+            if rng.random() < _PLANT_RATE:
+                here.add(c)
+                want = OBJECT_NAMES.index(str(rng.choice(CONCEPTS[c]["objects"])))
+                if want not in ids:
+                    ids[int(rng.integers(len(ids)))] = want
+                if CONCEPTS[c]["background"] is not None:
+                    grounds[i] = CONCEPTS[c]["background"]
+        objects[i, : len(ids)] = ids
+        planted.append(here)
+    comp = make_composites(objects, size, seed, split, grid=2, backgrounds=grounds)
+    captions = []
+    for i in range(n):
+        forced = {n for c in planted[i] for n in CONCEPTS[c]["objects"]}
+        words = []
+        for obj in objects[i][objects[i] >= 0]:
+            name = OBJECT_NAMES[obj]
+            if name in forced or rng.random() < MENTION_RATE:
+                words.append(_word(name, planted[i], rng))
+        things = sorted({w for w in words if w != "digit"}) + (["digit"] * ("digit" in words))
+        parts = [f"{'an' if w[0] in 'aeiou' else 'a'} {w}" for w in things]
+        phrase = (
+            " and ".join([", ".join(parts[:-1]), parts[-1]]) if len(parts) > 1 else "".join(parts)
+        )
+        grass_planted = any(CONCEPTS[c]["background"] for c in planted[i])
+        if grass_planted or rng.random() < MENTION_RATE:
+            ground = grounds[i].replace("_", " ")
+        else:
+            ground = "a photo"
+        captions.append(f"{phrase or 'something'} on {ground}")
+    return comp, captions
+
+
+def has_phrase(captions: Sequence[str], concept: str) -> np.ndarray:
+    """bool ``(N,)``: captions that hold the concept's phrase (the weak label)."""
+    return np.array([concept in c for c in captions])
+
+
+def shows_concept(comp: Composite, concept: str) -> np.ndarray:
+    """bool ``(N,)``: images that truly show the concept (one of its objects, on its ground)."""
+    ids = [OBJECT_NAMES.index(o) for o in CONCEPTS[concept]["objects"]]
+    out = np.isin(comp.objects, ids).any(axis=1)
+    if CONCEPTS[concept]["background"] is not None:
+        out &= np.array([b == CONCEPTS[concept]["background"] for b in comp.background])
+    return out
+
+
+def concept_targets(comp: Composite, concept: str) -> np.ndarray:
+    """bool ``(N, S, S)``: pixels of the objects the concept names."""
+    out = np.zeros(comp.slots.shape, dtype=bool)
+    for name in CONCEPTS[concept]["objects"]:
+        out |= comp.object_masks(OBJECT_NAMES.index(name))
+    return out
+
+
+def mine_concept(
+    pos: np.ndarray,
+    neg: np.ndarray,
+    start: int,
+    rounds: int,
+    per_round: int,
+    seed: int = 0,
+    fit: Callable[..., Pipeline] = fit_linear_svm,
+) -> tuple[list[Pipeline], pd.DataFrame]:
+    """Hard-negative mining: a linear SVM on positive GAP features ``(P, K)`` against ``start``
+    random negatives of the pool ``neg`` ``(Q, K)``, then ``rounds`` times the ``per_round``
+    highest-scoring unused negatives are added and the SVM retrained. Returns the SVM of every
+    round and one row per round (negatives used, the pool's false-positive rate)."""
+    check_array("pos", pos, ndim=2, layout="(P, K)")
+    check_array("neg", neg, ndim=2, layout="(Q, K)")
+    for name, value, low in (
+        ("start", start, 1),
+        ("rounds", rounds, 0),
+        ("per_round", per_round, 1),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            fail(name, f"an integer >= {low}", repr(value))
+    if start + rounds * per_round > len(neg):
+        fail("neg", f"a pool of at least {start + rounds * per_round} negatives", len(neg))
+    rng = np.random.default_rng(seed)
+    used = np.zeros(len(neg), dtype=bool)
+    used[rng.choice(len(neg), start, replace=False)] = True
+    svms, history = [], []
+    for r in range(rounds + 1):
+        x = np.concatenate([pos, neg[used]])
+        y = np.r_[np.ones(len(pos), np.int64), np.zeros(int(used.sum()), np.int64)]
+        svm = fit(x, y, seed=seed)
+        scores = svm.decision_function(neg)
+        svms.append(svm)
+        history.append(
+            {"round": r, "negatives": int(used.sum()), "pool_fp_rate": float((scores > 0).mean())}
+        )
+        if r < rounds:
+            order = np.argsort(-scores, kind="stable")
+            used[order[~used[order]][:per_round]] = True
+    return svms, pd.DataFrame(history)
+
+
+@dataclasses.dataclass
+class ConceptResult:
+    """Fig 10 for one concept: held-out images that show it ``(P, S, S, 3)``, their captions,
+    the final detector's CAMs ``(P, S, S)``, whether each CAM's maximum is on the named
+    objects, the chance of that, and the per-round table (AP on held-out images)."""
+
+    concept: str
+    images: np.ndarray
+    captions: list[str]
+    cams: np.ndarray
+    hits: np.ndarray
+    chance: float
+    rounds: pd.DataFrame
+
+    @property
+    def peak_rate(self) -> float:
+        return float(self.hits.mean()) if len(self.hits) else float("nan")
+
+
+def concept_experiment(
+    model: nn.Module,
+    model_name: str,
+    concepts: Sequence[str],
+    positives: int,
+    negatives: int,
+    rounds: int,
+    test_images: int,
+    size: int,
+    seed: int = 0,
+    cache_dir: str | Path | None = None,
+) -> list[ConceptResult]:
+    """For each concept: a detector from ``positives`` captioned training images (phrase in
+    the caption) against ``negatives`` negatives: ``negatives // (rounds + 1)`` random ones
+    first, as many of the hardest unused added per round. Its average precision on
+    ``test_images`` held-out images (against the truth, per round, beside an SVM with as many
+    random negatives) and its CAMs on the held-out images that show the concept."""
+    _check_concepts(concepts)
+    view = input_size(model_name, size)
+    pool, captions = captioned_pool(2 * (positives + negatives), concepts, size, seed, "train")
+    test, test_captions = captioned_pool(test_images, concepts, size, seed, "test")
+    gap = cached_maps(cache_dir, "concepts-train", model_name, model, pool.images, view)
+    gap = gap.mean(dim=(2, 3)).numpy()
+    test_maps = cached_maps(cache_dir, "concepts-test", model_name, model, test.images, view)
+    test_gap = test_maps.mean(dim=(2, 3)).numpy()
+    per_round = negatives // (rounds + 1)
+    out = []
+    for concept in concepts:
+        label = has_phrase(captions, concept)
+        pos = gap[np.flatnonzero(label)[:positives]]
+        neg = gap[~label]
+        svms, table = mine_concept(pos, neg, per_round, rounds, per_round, seed)
+        truth = shows_concept(test, concept)
+        table["held_out_ap"] = [
+            average_precision_score(truth, s.decision_function(test_gap)) for s in svms
+        ]
+        rng = np.random.default_rng(seed + 1)
+        random = fit_linear_svm(
+            np.concatenate(
+                [pos, neg[rng.choice(len(neg), per_round * (rounds + 1), replace=False)]]
+            ),
+            np.r_[np.ones(len(pos), np.int64), np.zeros(per_round * (rounds + 1), np.int64)],
+            seed=seed,
+        )
+        table.loc[len(table)] = {
+            "round": "random negatives",
+            "negatives": per_round * (rounds + 1),
+            "pool_fp_rate": float((random.decision_function(neg) > 0).mean()),
+            "held_out_ap": average_precision_score(truth, random.decision_function(test_gap)),
+        }
+        weight, _ = svm_weight(svms[-1])
+        rows = np.flatnonzero(truth)
+        cams = linear_cams(test_maps[rows], weight, torch.ones(len(rows), dtype=torch.long), size)
+        targets = concept_targets(test, concept)[rows]
+        out.append(
+            ConceptResult(
+                concept,
+                test.images[rows],
+                [test_captions[i] for i in rows],
+                cams,
+                peak_hits(cams, targets) if len(rows) else np.zeros(0, bool),
+                float(targets.mean()) if len(rows) else float("nan"),
+                table,
+            )
+        )
+    return out
+
+
+def concept_figure(result: ConceptResult, n: int):
+    """``n`` held-out images that show the concept (top) and the detector's CAMs (bottom),
+    each captioned with its generated caption."""
+
+    k = min(n, len(result.images))
+    if k == 0:
+        fail("result", "held-out images that show the concept", "none")
+    top = [result.images[i] for i in range(k)]
+    bottom = [overlay(result.images[i], result.cams[i]) for i in range(k)]
+    wrap = [c.replace(" on ", "\non ") for c in result.captions[:k]]
+    return image_grid(
+        [top, bottom],
+        row_titles=["image", "CAM"],
+        captions=[wrap, ["peak on object" if h else "peak elsewhere" for h in result.hits[:k]]],
+        title=f'"{result.concept}"',
+        fontsize=7,
+    )
+
+
+def claim_holds(results: Sequence[ConceptResult]) -> str:
+    """ "yes" when, over the concepts, the CAM's maximum falls on the named objects in at least
+    half of the held-out images that show them and at least twice as often as chance."""
+    rate = float(np.nanmean([r.peak_rate for r in results]))
+    return _peaks_hold(rate, float(np.nanmean([r.chance for r in results])))
+
+
+def _peaks_hold(rate: float, chance: float) -> str:
+    """The criterion of both scales: CAM peaks on the named objects in at least half of the
+    images and at least twice as often as chance."""
+    return "yes" if rate >= 0.5 and rate >= 2 * chance else "no"
+
+
+def verdict(results: Sequence[ConceptResult], network: str) -> str:
+    """The page's caption: the claim as holding or not, with the numbers (Markdown)."""
+    lines = []
+    for r in results:
+        t = r.rounds
+        mined = t[t["round"] != "random negatives"]["held_out_ap"]
+        rand = t.loc[t["round"] == "random negatives", "held_out_ap"].iloc[0]
+        lines.append(
+            f'- "{r.concept}": the CAM maximum falls on the named objects in '
+            f"**{100 * r.peak_rate:.1f}%** of {len(r.hits)} held-out images that show it "
+            f"(chance {100 * r.chance:.1f}%); held-out AP {100 * mined.iloc[0]:.1f}% before "
+            f"mining, {100 * mined.iloc[-1]:.1f}% after ({100 * rand:.1f}% with as many random "
+            "negatives)."
+        )
+    holds = claim_holds(results) == "yes"
+    lines.append(
+        f"\nDetectors on {network} GAP features. The claim that the concepts are localized "
+        f"**{'holds' if holds else 'does not hold'}** here (criterion: mean peak rate >= 50% "
+        "and >= 2x chance)."
+    )
+    return "\n".join(lines)
+
+
+# --- full profile: COCO captions as the weakly labelled collection --------------------------
+
+ARTICLES = frozenset({"a", "an", "the"})
+# Words of a phrase that name nothing: a negative may hold them (the other words it may not).
+FUNCTION_WORDS = ARTICLES | frozenset(
+    "in on of out at with by to from and for over under into through near behind".split()
+)
+
+
+def _words(text: str) -> list[str]:
+
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def _content(text: str) -> str:
+    """Words of ``text`` without articles, space-joined and space-padded."""
+    return " " + " ".join(w for w in _words(text) if w not in ARTICLES) + " "
+
+
+def phrase_images(captions: pd.Series, phrase: str) -> np.ndarray:
+    """Image ids (``captions``: id -> the image's captions, newline-joined) with a caption
+    that holds ``phrase`` word for word, articles ignored on both sides ("a view out of the
+    window" holds "view out of window")."""
+    want = _content(phrase)
+    if not want.strip():
+        fail("phrase", "a phrase with words", repr(phrase))
+    hit = [any(want in _content(c) for c in text.split("\n")) for text in captions.to_numpy()]
+    return captions.index.to_numpy()[np.array(hit, dtype=bool)]
+
+
+def unrelated_images(captions: pd.Series, phrase: str) -> np.ndarray:
+    """Image ids none of whose captions holds a content word of ``phrase`` (nor its plural):
+    the paper's negatives, "images without any relevant words in their text caption"."""
+    words = {w for w in _words(phrase) if w not in FUNCTION_WORDS}
+    words |= {w + "s" for w in words} | {w + "es" for w in words}
+    hit = [bool(words & set(_words(text))) for text in captions.to_numpy()]
+    return captions.index.to_numpy()[~np.array(hit, dtype=bool)]
+
+
+def named_categories(phrase: str, categories: Sequence[str]) -> list[str]:
+    """The object categories (e.g. COCO's) that ``phrase`` names, word for word."""
+    want = _content(phrase)
+    return [c for c in categories if _content(c) in want or _content(c + "s") in want]
+
+
+@dataclasses.dataclass
+class CaptionConceptResult:
+    """Fig 10 on a captioned photo collection for one phrase: images whose captions hold it
+    (``found``), how many trained and were held out, the categories it names, examples of
+    held-out positives (images, a caption, the detector's CAM), whether each scored CAM's
+    maximum lies in a box of a named category (``hits``; held-out positives holding one), the
+    boxes' mean area share (chance) and the per-round table. ``trained`` False: too few."""
+
+    concept: str
+    found: int
+    train_positives: int
+    held_out: int
+    named: tuple[str, ...]
+    images: list[np.ndarray]
+    captions: list[str]
+    cams: list[np.ndarray]
+    hits: np.ndarray
+    chance: float
+    rounds: pd.DataFrame
+    trained: bool = True
+
+    @property
+    def peak_rate(self) -> float:
+        return float(self.hits.mean()) if len(self.hits) else float("nan")
+
+
+def _peak_in_boxes(cam: np.ndarray, boxes: np.ndarray) -> tuple[bool, float]:
+    """Whether the map's maximum (pixel centre) lies in any box ``(B, 4)``, and the share of
+    the map the boxes cover (their union, whole pixels touched)."""
+    h, w = cam.shape
+    y, x = np.unravel_index(int(np.argmax(cam)), cam.shape)
+    cx, cy = x + 0.5, y + 0.5
+    inside = bool(((cx >= boxes[:, 0]) & (cx <= boxes[:, 2]) & (cy >= boxes[:, 1])
+                   & (cy <= boxes[:, 3])).any())  # fmt: skip
+    cover = np.zeros((h, w), dtype=bool)
+    for x0, y0, x1, y1 in boxes:
+        cover[int(np.floor(y0)) : int(np.ceil(y1)), int(np.floor(x0)) : int(np.ceil(x1))] = True
+    return inside, float(cover.mean())
+
+
+def caption_concept_experiment(
+    model: nn.Module,
+    model_name: str,
+    image_root: str | Path,
+    images: pd.DataFrame,
+    captions: pd.Series,
+    concepts: Sequence[str],
+    positives: int,
+    negatives: int,
+    rounds: int,
+    test_images: int,
+    input_size: int,
+    num_examples: int,
+    instances: pd.DataFrame | None = None,
+    seed: int = 0,
+    cache_dir: str | Path | None = None,
+    device: str = "cpu",
+) -> list[CaptionConceptResult]:
+    """Per phrase: positives = images whose captions hold it (:func:`phrase_images`), a
+    seeded fifth of them (at least one; at most ``test_images`` if > 0) held out, up to
+    ``positives`` of the rest trained on; negatives from :func:`unrelated_images`: a pool
+    of ``2 x negatives``, mined as in :func:`mine_concept` (``negatives // (rounds + 1)``
+    random first, as many of the hardest per round), and 4 per held-out positive held out
+    for the average precision. ``images``: id, file_name (under ``image_root``); CAMs of
+    the final detector on the held-out positives at each image's size; with ``instances``
+    (image_id, category, x0, y0, x1, y1), whether their maximum lies in a box of a
+    category the phrase names. A phrase in fewer than 2 images is reported, not trained."""
+
+    file_of = dict(zip(images["id"].astype(int), images["file_name"], strict=True))
+    categories = sorted(set(instances["category"])) if instances is not None else []
+    out = []
+    for concept in concepts:
+        rng = np.random.default_rng([seed, _STREAM, len(concept)])
+        pos = rng.permutation(phrase_images(captions, concept))
+        named = tuple(named_categories(concept, categories))
+        if len(pos) < 2:
+            out.append(
+                CaptionConceptResult(concept, len(pos), 0, 0, named, [], [], [],
+                                     np.zeros(0, bool), float("nan"), pd.DataFrame(), False)
+            )  # fmt: skip
+            continue
+        n_hold = max(1, int(round(len(pos) / 5)))
+        held = pos[:n_hold][: test_images or None]
+        train_pos = pos[n_hold:][:positives]
+        unrelated = rng.permutation(np.setdiff1d(unrelated_images(captions, concept), pos))
+        pool = unrelated[: 2 * negatives]
+        held_neg = unrelated[len(pool) : len(pool) + 4 * len(held)]
+        per_round = min(negatives, len(pool)) // (rounds + 1)
+        if per_round < 1 or len(held_neg) == 0:
+            fail("negatives", f"images unrelated to {concept!r} for training and testing",
+                 len(unrelated))  # fmt: skip
+        ids = np.concatenate([train_pos, held, pool, held_neg])
+        files = FileImages(image_root, [file_of[int(i)] for i in ids], "coco2014")
+        slug = "_".join(_words(concept))
+        gap = discovery.file_gap_features(
+            cache_dir, f"concept-{slug}", model_name, model, files, input_size, device=device
+        )
+        n1, n2, n3 = (
+            len(train_pos),
+            len(train_pos) + len(held),
+            len(train_pos) + len(held) + len(pool),
+        )
+        svms, table = mine_concept(gap[:n1], gap[n2:n3], per_round, rounds, per_round, seed)
+        test_x = np.concatenate([gap[n1:n2], gap[n3:]])
+        truth = np.r_[np.ones(len(held)), np.zeros(len(held_neg))]
+        table["held_out_ap"] = [
+            average_precision_score(truth, s.decision_function(test_x)) for s in svms
+        ]
+        used = per_round * (rounds + 1)
+        table["round"] = table["round"].astype(object)  # a named row follows the numbered ones
+        random = fit_linear_svm(
+            np.concatenate([gap[:n1], gap[n2:n3][rng.choice(len(pool), used, replace=False)]]),
+            np.r_[np.ones(n1, np.int64), np.zeros(used, np.int64)],
+            seed=seed,
+        )
+        table.loc[len(table)] = {
+            "round": "random negatives",
+            "negatives": used,
+            "pool_fp_rate": float((random.decision_function(gap[n2:n3]) > 0).mean()),
+            "held_out_ap": average_precision_score(truth, random.decision_function(test_x)),
+        }
+        weight, _ = svm_weight(svms[-1])
+        shown, caps, cams, hits, shares = [], [], [], [], []
+        boxes_of = (
+            instances[instances["category"].isin(named)].groupby("image_id")
+            if instances is not None and named
+            else None
+        )
+        with_boxes = set(boxes_of.groups) if boxes_of is not None else set()
+        for idx, maps in discovery.file_maps(model, files, input_size, np.arange(n1, n2),
+                                             device=device):  # fmt: skip
+            for j, i in enumerate(idx.tolist()):
+                image = files[i]
+                h, w = image.shape[:2]
+                cam = linear_cams(maps[j : j + 1], weight, torch.ones(1, dtype=torch.long), (h, w))[
+                    0
+                ]
+                image_id = int(ids[i])
+                if image_id in with_boxes:
+                    b = boxes_of.get_group(image_id)[["x0", "y0", "x1", "y1"]].to_numpy(float)
+                    hit, share = _peak_in_boxes(cam, b)
+                    hits.append(hit)
+                    shares.append(share)
+                if len(shown) < num_examples:
+                    shown.append(image)
+                    cams.append(cam)
+                    text = captions.loc[image_id].split("\n")
+                    caps.append(next(c for c in text if _content(concept) in _content(c)))
+        out.append(
+            CaptionConceptResult(
+                concept, len(pos), n1, len(held), named, shown, caps, cams,
+                np.array(hits, dtype=bool), float(np.mean(shares)) if shares else float("nan"),
+                table,
+            )
+        )  # fmt: skip
+    return out
+
+
+def figure10_full(model: nn.Module, params: dict) -> list[CaptionConceptResult]:
+    """Figure 10's ``full`` path for a notebook's validated ``params``: COCO 2014 train
+    captions under ``data_root`` as the weakly labelled collection, its instance boxes
+    (``instances_train2014.json``) when present for the CAM-peak number."""
+
+    root = coco.locate(params["data_root"])
+    caps = coco.read_captions(root / "annotations" / "captions_train2014.json")
+    inst_path = root / "annotations" / "instances_train2014.json"
+    instances = coco.read_instances(inst_path, caps.images) if inst_path.is_file() else None
+    return caption_concept_experiment(
+        model,
+        params["network"],
+        root / "train2014",
+        caps.images,
+        caps.by_image(),
+        params["concepts"],
+        params["positives"],
+        params["negatives"],
+        params["hard_negative_rounds"],
+        params["test_images"],
+        params["image_size"],
+        params["num_examples"],
+        instances=instances,
+        seed=params["seed"],
+        cache_dir=discovery.feature_cache(params),
+        device=params["device"],
+    )
+
+
+def caption_concept_figure(result: CaptionConceptResult):
+    """Held-out images whose captions hold the phrase (top, with the caption) and the
+    detector's CAMs (bottom)."""
+
+    if not result.images:
+        fail("result", "held-out images whose captions hold the phrase", "none")
+    bottom = [overlay(im, cam) for im, cam in zip(result.images, result.cams, strict=True)]
+
+    wrap = [textwrap.fill(c, 28) for c in result.captions]
+    return image_grid([result.images, bottom], row_titles=["image", "CAM"],
+                      captions=[wrap, [""] * len(bottom)], title=f'"{result.concept}"',
+                      fontsize=7)  # fmt: skip
+
+
+def caption_claim(results: Sequence[CaptionConceptResult]) -> str:
+    """As :func:`claim_holds` over the phrases whose CAM peaks were scored against instance
+    boxes; "not tested" when none was."""
+    scored = [r for r in results if len(r.hits)]
+    if not scored:
+        return "not tested"
+    rate = float(np.mean([r.peak_rate for r in scored]))
+    return _peaks_hold(rate, float(np.mean([r.chance for r in scored])))
+
+
+def caption_verdict(results: Sequence[CaptionConceptResult], network: str) -> str:
+    """The page's caption at ``full`` scale (Markdown)."""
+    lines = []
+    for r in results:
+        if not r.trained:
+            lines.append(
+                f'- "{r.concept}": in the captions of {r.found} images, too few to train '
+                "a detector (at least 2 needed)."
+            )
+            continue
+        mined = r.rounds[r.rounds["round"] != "random negatives"]["held_out_ap"]
+        rand = r.rounds.loc[r.rounds["round"] == "random negatives", "held_out_ap"].iloc[0]
+        line = (
+            f'- "{r.concept}": {r.found} images hold it, {r.train_positives} trained on, '
+            f"{r.held_out} held out; held-out AP {100 * mined.iloc[0]:.1f}% before mining, "
+            f"{100 * mined.iloc[-1]:.1f}% after ({100 * rand:.1f}% with as many random "
+            "negatives). "
+        )
+        if len(r.hits):
+            line += (
+                f"The CAM maximum lies in a box of {', '.join(r.named)} in "
+                f"**{100 * r.peak_rate:.1f}%** of {len(r.hits)} held-out images with one "
+                f"(chance {100 * r.chance:.1f}%)."
+            )
+        elif r.named:
+            line += f"No held-out image holds a box of {', '.join(r.named)}: CAMs not scored."
+        else:
+            line += "It names no COCO object category: its CAMs are shown, not scored."
+        lines.append(line)
+    claim = caption_claim(results)
+    lines.append(
+        f"\nDetectors on {network} GAP features, COCO 2014 train captions as the weak labels. "
+        + (
+            "No phrase names an annotated object category here, so the localization claim "
+            "is judged by eye only (**not tested**)."
+            if claim == "not tested"
+            else "The claim that the concepts are localized "
+            f"**{'holds' if claim == 'yes' else 'does not hold'}** "
+            "here (criterion: mean peak rate in the named objects' boxes >= 50% and >= 2x chance)."
+        )
+    )
+    return "\n".join(lines)

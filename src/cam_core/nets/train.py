@@ -1,0 +1,353 @@
+"""One training loop for every model and profile: single process, or DDP under ``torchrun``.
+
+Datasets yield ``(image, label, ...)``; only the first two items are used for training.
+Checkpoints are plain dicts of tensors and numbers, written atomically and read back with
+``torch.load(..., weights_only=True)`` only. Under ``torchrun`` (``WORLD_SIZE > 1``) the
+model is wrapped in DistributedDataParallel, every rank sees its own shard, metrics are
+all-reduced, and rank 0 alone writes files.
+"""
+
+import hashlib
+import json
+import math
+import os
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.distributed as dist
+from torch import nn
+from torch.utils.data import DataLoader, Dataset, Subset
+
+from cam_core.validate import InputError, fail
+
+OPTIMIZERS = ("sgd", "adamw")
+SCHEDULES = ("cosine", "step", "constant")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Hyper-parameters of one training run; ``batch_size`` is per process (per GPU under DDP)."""
+
+    epochs: int = 10
+    batch_size: int = 64
+    lr: float = 0.05
+    momentum: float = 0.9
+    weight_decay: float = 5e-4
+    optimizer: str = "sgd"
+    schedule: str = "cosine"
+    warmup_epochs: int = 0
+    label_smoothing: float = 0.0
+    seed: int = 0
+    num_workers: int = 0
+    device: str = "cpu"
+    amp: bool = False
+    channels_last: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("epochs", "batch_size"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                fail(name, "a positive integer", repr(value))
+        if not isinstance(self.lr, int | float) or not self.lr > 0:
+            fail("lr", "a positive learning rate", repr(self.lr))
+        if self.optimizer not in OPTIMIZERS:
+            fail("optimizer", f"one of {OPTIMIZERS}", repr(self.optimizer))
+        if self.schedule not in SCHEDULES:
+            fail("schedule", f"one of {SCHEDULES}", repr(self.schedule))
+        if not 0 <= self.warmup_epochs < self.epochs:
+            fail("warmup_epochs", f"an integer in [0, epochs={self.epochs})", self.warmup_epochs)
+        if self.num_workers < 0:
+            fail("num_workers", "a non-negative integer", self.num_workers)
+
+    def fingerprint(self) -> str:
+        """Hash of the fields that change results: all but ``device``, ``num_workers`` and
+        ``channels_last`` (where and how fast, not what: only float rounding differs)."""
+        speed_only = ("device", "num_workers", "channels_last")
+        fields = {k: v for k, v in asdict(self).items() if k not in speed_only}
+        return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class DistContext:
+    """Where this process sits in a ``torchrun`` job (rank 0 of 1 without one)."""
+
+    rank: int = 0
+    world_size: int = 1
+    local_rank: int = 0
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+
+def distributed_context(device: str = "cpu") -> DistContext:
+    """Read ``torchrun``'s environment and join its process group (gloo on CPU, NCCL on CUDA)."""
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    if world_size == 1:
+        return DistContext()
+    ctx = DistContext(int(os.environ["RANK"]), world_size, int(os.environ.get("LOCAL_RANK", 0)))
+    if not dist.is_initialized():
+        backend = "nccl" if device.startswith("cuda") else "gloo"
+        if backend == "nccl":
+            torch.cuda.set_device(ctx.local_rank)
+        dist.init_process_group(backend=backend)
+    return ctx
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python's and torch's global generators (cam_core's own data uses explicit ones)."""
+    random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def resolve_device(device: str, ctx: DistContext) -> torch.device:
+    """``"cuda"`` under torchrun means this rank's local GPU."""
+    if device == "cuda" and ctx.world_size > 1:
+        return torch.device("cuda", ctx.local_rank)
+    try:
+        resolved = torch.device(device)
+    except RuntimeError:
+        fail("device", "a torch device such as 'cpu' or 'cuda'", repr(device))
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        fail("device", "'cpu' on a machine without CUDA", repr(device))
+    return resolved
+
+
+def learning_rate(config: TrainConfig, epoch_fraction: float) -> float:
+    """Learning rate at a (fractional) epoch: linear warm-up, then the configured schedule."""
+    if epoch_fraction < config.warmup_epochs:
+        return config.lr * (epoch_fraction + 1e-3) / config.warmup_epochs
+    if config.schedule == "constant":
+        return config.lr
+    progress = (epoch_fraction - config.warmup_epochs) / (config.epochs - config.warmup_epochs)
+    if config.schedule == "cosine":
+        return 0.5 * config.lr * (1 + math.cos(math.pi * min(progress, 1.0)))
+    return config.lr * 0.1 ** int(progress * 3)  # step: x0.1 at 1/3 and 2/3 of training
+
+
+def _optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
+    decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim > 1]
+    no_decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim <= 1]
+    groups = [
+        {"params": decay, "weight_decay": config.weight_decay},
+        {"params": no_decay, "weight_decay": 0.0},
+    ]
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(groups, lr=config.lr, momentum=config.momentum, nesterov=True)
+    return torch.optim.AdamW(groups, lr=config.lr)
+
+
+def _loader(
+    dataset: Dataset, config: TrainConfig, ctx: DistContext, shuffle: bool, epoch: int = 0
+) -> DataLoader:
+    """This rank's loader; with ``shuffle`` the order depends only on seed and epoch."""
+    n = len(dataset)
+    if shuffle:
+        order = torch.randperm(n, generator=torch.Generator().manual_seed(config.seed + epoch))
+        # DDP needs the same number of steps on every rank: wrap around, as DistributedSampler does
+        order = torch.cat([order, order[: (-n) % ctx.world_size]])
+    else:
+        order = torch.arange(n)
+    shard = order[ctx.rank :: ctx.world_size].tolist()
+    return DataLoader(
+        Subset(dataset, shard),
+        batch_size=config.batch_size,
+        shuffle=False,
+        num_workers=config.num_workers,
+        persistent_workers=False,
+        drop_last=False,
+    )
+
+
+def _all_reduce_sum(values: list[float], device: torch.device, ctx: DistContext) -> list[float]:
+    if ctx.world_size == 1:
+        return values
+    tensor = torch.tensor(values, dtype=torch.float64, device=device)
+    dist.all_reduce(tensor)
+    return tensor.tolist()
+
+
+def _autocast(device: torch.device, enabled: bool):
+    return torch.autocast(
+        device.type, dtype=torch.bfloat16, enabled=enabled and device.type == "cuda"
+    )
+
+
+def evaluate(
+    model: nn.Module, dataset: Dataset, config: TrainConfig, ctx: DistContext | None = None
+) -> tuple[float, float]:
+    """Mean cross-entropy and top-1 accuracy (fraction) of ``model`` on ``dataset``, all ranks."""
+    ctx = ctx or DistContext()
+    device = resolve_device(config.device, ctx)
+    model.eval()
+    loss_sum = correct = count = 0.0
+    with torch.inference_mode():
+        for batch in _loader(dataset, config, ctx, shuffle=False):
+            images, labels = batch[0].to(device), batch[1].to(device)
+            with _autocast(device, config.amp):
+                logits = model(images)
+            loss_sum += float(nn.functional.cross_entropy(logits.float(), labels, reduction="sum"))
+            correct += float((logits.argmax(1) == labels).sum())
+            count += len(labels)
+    loss_sum, correct, count = _all_reduce_sum([loss_sum, correct, count], device, ctx)
+    return loss_sum / max(count, 1), correct / max(count, 1)
+
+
+def _atomic_save(obj: Mapping, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def save_checkpoint(
+    path: str | Path, model: nn.Module, config: TrainConfig, history: pd.DataFrame
+) -> None:
+    """Write a finished run: weights, config fingerprint and per-epoch history, atomically."""
+    module = model.module if isinstance(model, nn.parallel.DistributedDataParallel) else model
+    _atomic_save(
+        {
+            "model": {k: v.detach().cpu() for k, v in module.state_dict().items()},
+            "config_fingerprint": config.fingerprint(),
+            "history": {c: [float(x) for x in history[c]] for c in history.columns},
+        },
+        Path(path),
+    )
+
+
+def load_checkpoint(path: str | Path, model: nn.Module) -> tuple[pd.DataFrame, str]:
+    """Load :func:`save_checkpoint` weights into ``model``; returns (history, fingerprint)."""
+    path = Path(path)
+    if not path.is_file():
+        fail("path", "an existing checkpoint file", f"no file {path}")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # torch raises several types for corrupt or unsafe files
+        raise InputError(
+            f"path: expected a weights-only checkpoint, got an unreadable file {path} "
+            f"({type(err).__name__})"
+        ) from None
+    if (
+        not isinstance(state, dict)
+        or not {"model", "config_fingerprint", "history"} <= state.keys()
+    ):
+        fail("path", "a checkpoint written by cam_core.nets.train.save_checkpoint", str(path))
+    missing, unexpected = model.load_state_dict(state["model"], strict=False)
+    if missing or unexpected:
+        fail(
+            "path",
+            f"weights matching {type(model).__name__}",
+            f"{path} (missing {list(missing)[:3]}, unexpected {list(unexpected)[:3]})",
+        )
+    return pd.DataFrame(state["history"]), state["config_fingerprint"]
+
+
+def train_model(
+    model: nn.Module,
+    train_set: Dataset,
+    val_set: Dataset | None,
+    config: TrainConfig,
+    checkpoint: str | Path | None = None,
+    progress: Callable[[dict], None] | None = None,
+) -> pd.DataFrame:
+    """Train ``model`` in place; returns the per-epoch history (loss, accuracy as fractions, lr, s).
+
+    With ``checkpoint``: a finished run with the same config fingerprint is loaded instead of
+    retrained, and a new run is saved there at the end (rank 0 only).
+    """
+    if len(train_set) == 0:
+        fail("train_set", "a non-empty dataset", "0 items")
+    ctx = distributed_context(config.device)
+    device = resolve_device(config.device, ctx)
+    if checkpoint is not None and Path(checkpoint).is_file():
+        history, fingerprint = load_checkpoint(checkpoint, model)
+        if fingerprint == config.fingerprint():
+            return history.assign(cached=True)
+    seed_everything(config.seed)
+    model.to(device)
+    if config.channels_last:
+        model.to(memory_format=torch.channels_last)
+    net: nn.Module = model
+    if ctx.world_size > 1:
+        net = nn.parallel.DistributedDataParallel(
+            model, device_ids=[ctx.local_rank] if device.type == "cuda" else None
+        )
+    optimizer = _optimizer(model, config)
+    criterion = nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
+    rows = []
+    for epoch in range(config.epochs):
+        started = time.perf_counter()
+        net.train()
+        loader = _loader(train_set, config, ctx, shuffle=True, epoch=epoch)
+        loss_sum = correct = count = 0.0
+        for step, batch in enumerate(loader):
+            lr = learning_rate(config, epoch + step / max(len(loader), 1))
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            images, labels = batch[0].to(device), batch[1].to(device)
+            if config.channels_last:
+                images = images.contiguous(memory_format=torch.channels_last)
+            with _autocast(device, config.amp):
+                logits = net(images)
+                loss = criterion(logits.float(), labels)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            loss_sum += float(loss.detach()) * len(labels)
+            correct += float((logits.detach().argmax(1) == labels).sum())
+            count += len(labels)
+        loss_sum, correct, count = _all_reduce_sum([loss_sum, correct, count], device, ctx)
+        row = {
+            "epoch": epoch + 1,
+            "train_loss": loss_sum / count,
+            "train_acc": correct / count,
+            "lr": lr,
+        }
+        if val_set is not None and len(val_set):
+            row["val_loss"], row["val_acc"] = evaluate(model, val_set, config, ctx)
+        row["seconds"] = time.perf_counter() - started
+        rows.append(row)
+        if progress is not None and ctx.is_main:
+            progress(row)
+    history = pd.DataFrame(rows)
+    if checkpoint is not None and ctx.is_main:
+        save_checkpoint(checkpoint, model, config, history)
+    return history.assign(cached=False)
+
+
+def map_batches(
+    fn: Callable[[tuple], Mapping[str, torch.Tensor | np.ndarray]],
+    dataset: Dataset,
+    config: TrainConfig,
+    ctx: DistContext | None = None,
+) -> dict[str, np.ndarray]:
+    """Apply ``fn`` to every batch of this rank's shard and merge all ranks in dataset order.
+
+    ``fn`` returns arrays whose first axis is the batch; the result holds them concatenated
+    over the whole dataset, on every rank. This is the sharded evaluation of the ``full`` path.
+    """
+    ctx = ctx or DistContext()
+    parts: dict[str, list[np.ndarray]] = {}
+    for batch in _loader(dataset, config, ctx, shuffle=False):
+        for key, value in fn(batch).items():
+            array = value.detach().cpu().numpy() if isinstance(value, torch.Tensor) else value
+            parts.setdefault(key, []).append(np.asarray(array))
+    local = {key: np.concatenate(chunks) for key, chunks in parts.items()}
+    if ctx.world_size == 1:
+        return local
+    gathered: list[dict[str, np.ndarray]] = [{} for _ in range(ctx.world_size)]
+    dist.all_gather_object(gathered, local)
+    merged = {}
+    for key in gathered[0]:
+        # rank r holds items r, r + W, r + 2W, ...: interleave back into dataset order
+        out = np.empty((len(dataset), *gathered[0][key].shape[1:]), dtype=gathered[0][key].dtype)
+        for rank, shard in enumerate(gathered):
+            out[rank :: ctx.world_size] = shard[key]
+        merged[key] = out
+    return merged

@@ -1,0 +1,1 @@
+"""Layer 4, generated data: cluttered silhouettes, composite scenes, target sets."""
