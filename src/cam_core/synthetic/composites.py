@@ -25,8 +25,6 @@ OBJECT_NAMES: tuple[str, ...] = (*ANIMAL_CLASSES, *(f"digit {d}" for d in range(
 _NUM_ANIMALS = len(ANIMAL_CLASSES)
 
 
-
-
 # --- composites -------------------------------------------------------------------------
 
 
