@@ -7,7 +7,7 @@ from torch import nn
 
 import cam_core  # noqa: F401  (first: makes torchvision importable)
 from cam_core.core.cam import class_activation_maps
-from cam_core.core.saliency import backprop_saliency, grad_cam
+from cam_core.core.methods import backprop_saliency, grad_cam
 from cam_core.nets.registry import build_model
 from cam_core.validate import InputError
 

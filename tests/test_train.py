@@ -16,7 +16,7 @@ from cam_core.nets.train import (
     TrainConfig,
     evaluate,
     learning_rate,
-    load_checkpoint,
+    load_training_checkpoint,
     map_batches,
     train_model,
 )
@@ -118,20 +118,20 @@ def test_load_checkpoint_errors_name_the_file(tmp_path):
     with pytest.raises(
         InputError, match=r"^path: expected an existing checkpoint file, got no file"
     ):
-        load_checkpoint(tmp_path / "missing.pt", toy_net())
+        load_training_checkpoint(tmp_path / "missing.pt", toy_net())
     garbage = tmp_path / "garbage.pt"
     garbage.write_bytes(b"not a checkpoint")
     with pytest.raises(InputError, match="garbage.pt"):
-        load_checkpoint(garbage, toy_net())
+        load_training_checkpoint(garbage, toy_net())
     unsafe = tmp_path / "unsafe.pt"
     torch.save({"model": {}, "config_fingerprint": "x", "history": {}, "obj": Path(".")}, unsafe)
     with pytest.raises(InputError, match=r"weights-only checkpoint.*unsafe\.pt"):
-        load_checkpoint(unsafe, toy_net())
+        load_training_checkpoint(unsafe, toy_net())
     wrong = tmp_path / "wrong.pt"
     config = TrainConfig(epochs=1, batch_size=16)
     train_model(toy_net(), toy_problem(), None, config, checkpoint=wrong)
     with pytest.raises(InputError, match=r"weights matching Linear.*wrong\.pt"):
-        load_checkpoint(wrong, nn.Linear(3, 2))
+        load_training_checkpoint(wrong, nn.Linear(3, 2))
 
 
 @pytest.mark.parametrize(

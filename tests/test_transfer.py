@@ -10,6 +10,7 @@ from sklearn.svm import LinearSVC
 from torch import nn
 
 import cam_core  # noqa: F401  (first: makes torchvision importable)
+from cam_core.core.boxes import peak_in_box
 from cam_core.datasets import base
 from cam_core.items import svm_cams as items_svm_cams
 from cam_core.items import table5
@@ -161,7 +162,7 @@ def test_binary_svm_rows_and_peak_in_box():
     maps[0, 1, 2] = 1.0  # peak at x = 2, y = 1
     maps[1, 3, 0] = 1.0  # peak at x = 0, y = 3
     boxes = np.array([[2.0, 1.0, 3.0, 2.0], [1.0, 0.0, 4.0, 4.0]])
-    assert items_svm_cams.peak_in_box(maps, boxes).tolist() == [True, False]
+    assert peak_in_box(maps, boxes).tolist() == [True, False]
     with pytest.raises(InputError, match=r"^svm: expected a fitted linear SVM"):
         items_svm_cams.svm_class_weights(LinearSVC())
 

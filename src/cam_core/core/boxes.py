@@ -30,7 +30,7 @@ from scipy import ndimage
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from cam_core.validate import check_array, fail
+from cam_core.validate import check_array, check_boxes, fail
 
 RULES = ("largest_component", "released_multi_threshold")
 RELEASED_THRESHOLDS = (20, 100, 110)  # generate_bbox.m / ILSVRC_evaluate_bbox.m
@@ -557,3 +557,115 @@ def largest_component_boxes_sweep(
     for lo, m, t in _tree_chunks(stack, th):
         boxes[lo : lo + m], valid[lo : lo + m] = _largest_from_tree(t, m, th.size, h * w)
     return boxes, valid
+
+
+# ----------------------------------------------------------------------------- map peaks and
+# image-blind boxes: the baselines every localization score is read against
+
+
+def _box_lists(name: str, boxes: object, n: int) -> list[np.ndarray]:
+    if isinstance(boxes, np.ndarray | torch.Tensor):
+        arr = to_numpy(boxes).astype(np.float64)
+        if arr.shape != (n, 4):
+            fail(name, f"({n}, 4) boxes or a list of {n} arrays (B_i, 4)", f"shape {arr.shape}")
+        return [b[None] for b in arr]
+    if not isinstance(boxes, Sequence) or len(boxes) != n:
+        fail(name, f"a list of {n} arrays (B_i, 4)", type(boxes).__name__)
+    return [np.asarray(b, dtype=np.float64).reshape(-1, 4) for b in boxes]
+
+
+def peak_in_box(
+    maps: torch.Tensor | np.ndarray,
+    boxes: np.ndarray | Sequence[np.ndarray],
+    image_sizes: np.ndarray | None = None,
+) -> np.ndarray:
+    """bool ``(N,)``: whether each map's maximum lies in one of its image's boxes.
+
+    ``maps`` ``(N, h, w)``; the maximum is the first in row-major order, placed at its pixel
+    centre (x + 0.5, y + 0.5), scaled to ``image_sizes`` ``(N, 2)`` (H, W) when the boxes are in
+    pixels of larger images. ``boxes``: ``(N, 4)``, or N arrays ``(B_i, 4)`` (any box counts);
+    x1 and y1 are exclusive, as everywhere in this module.
+    """
+    check_array("maps", maps, ndim=3, layout="(N, h, w)")
+    m = to_numpy(maps)
+    n, h, w = m.shape
+    lists = _box_lists("boxes", boxes, n)
+    row, col = np.divmod(m.reshape(n, -1).argmax(axis=1), w)
+    scale = np.ones((n, 2))
+    if image_sizes is not None:
+        sizes = np.asarray(image_sizes, dtype=np.float64)
+        if sizes.shape != (n, 2):
+            fail("image_sizes", f"({n}, 2) image sizes (H, W)", f"shape {sizes.shape}")
+        scale = sizes / np.array([h, w])
+    y, x = (row + 0.5) * scale[:, 0], (col + 0.5) * scale[:, 1]
+    return np.array(
+        [
+            bool(
+                ((x[i] >= b[:, 0]) & (x[i] < b[:, 2]) & (y[i] >= b[:, 1]) & (y[i] < b[:, 3])).any()
+            )
+            for i, b in enumerate(lists)
+        ],
+        dtype=bool,
+    )
+
+
+def box_cover(boxes: np.ndarray, image_size: tuple[int, int]) -> float:
+    """Share of an ``(H, W)`` image inside the union of ``boxes`` ``(B, 4)``: every pixel a box
+    touches counts; the chance that a random pixel falls in a box."""
+    h, w = (int(v) for v in image_size)
+    cover = np.zeros((h, w), dtype=bool)
+    for x0, y0, x1, y1 in np.asarray(boxes, dtype=np.float64).reshape(-1, 4):
+        cover[
+            max(int(np.floor(y0)), 0) : int(np.ceil(y1)),
+            max(int(np.floor(x0)), 0) : int(np.ceil(x1)),
+        ] = True
+    return float(cover.mean())
+
+
+def mean_box_size(
+    gt_boxes: Sequence | np.ndarray, image_size: tuple[int, int] | Sequence[tuple[int, int]]
+) -> tuple[float, float]:
+    """Mean ground-truth box (width, height) as fractions of the image: one box per image (its
+    first, or the list's ``(G_i, 4)`` first row); ``image_size`` ``(H, W)`` shared or per image."""
+    first = [np.asarray(b, dtype=np.float64).reshape(-1, 4)[0] for b in gt_boxes]
+    if not first:
+        fail("gt_boxes", "at least one image's boxes", "none")
+    b = check_boxes("gt_boxes", np.stack(first))
+    size = np.asarray(image_size, dtype=np.float64).reshape(-1, 2)
+    if len(size) not in (1, len(b)):
+        fail("image_size", f"(H, W) or {len(b)} of them", f"shape {size.shape}")
+    return (
+        float(np.mean((b[:, 2] - b[:, 0]) / size[:, 1])),
+        float(np.mean((b[:, 3] - b[:, 1]) / size[:, 0])),
+    )
+
+
+def centre_box(size: tuple[float, float], image_size: tuple[int, int] | np.ndarray) -> np.ndarray:
+    """The centred box of ``size`` (width, height fractions): ``(4,)`` in an ``(H, W)`` image,
+    or ``(N, 4)`` for ``image_size`` ``(N, 2)``."""
+    hw = np.asarray(image_size, dtype=np.float64)
+    h, w = hw[..., 0], hw[..., 1]
+    bw, bh = size[0] * w, size[1] * h
+    return np.stack([(w - bw) / 2, (h - bh) / 2, (w + bw) / 2, (h + bh) / 2], axis=-1)
+
+
+def whole_box(image_size: tuple[int, int] | np.ndarray) -> np.ndarray:
+    """The whole-image box: ``(4,)`` of an ``(H, W)`` image, or ``(N, 4)`` for ``(N, 2)``."""
+    hw = np.asarray(image_size, dtype=np.float64)
+    zero = np.zeros_like(hw[..., 0])
+    return np.stack([zero, zero, hw[..., 1], hw[..., 0]], axis=-1)
+
+
+def image_blind_boxes(
+    train_boxes: Sequence | np.ndarray,
+    train_sizes: tuple[int, int] | np.ndarray,
+    test_sizes: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """The two guesses that look at no image, ``(N, 4)`` for test images of ``test_sizes``
+    ``(N, 2)``: the whole image, and a centred box of the training boxes' mean size (as
+    fractions of their images, :func:`mean_box_size`)."""
+    sizes = np.asarray(test_sizes, dtype=np.float64).reshape(-1, 2)
+    return {
+        "whole image": whole_box(sizes),
+        "centred mean-size box": centre_box(mean_box_size(train_boxes, train_sizes), sizes),
+    }

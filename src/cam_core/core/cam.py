@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from cam_core.core.modes import eval_mode
 from cam_core.validate import check_array, check_classes, fail
 
 __all__ = [
@@ -186,14 +187,8 @@ def cams_for_topk(
     if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= num_classes:
         fail("k", f"an int in [1, {num_classes}]", repr(k))
     options.setdefault("size", tuple(images.shape[-2:]))
-    modes = {m: m.training for m in model.modules()}
-    model.eval()
-    try:
-        with torch.inference_mode():
-            logits, fmap = model.forward_features(images)
-            top = logits.topk(k, dim=1).indices
-            cams = class_activation_maps(fmap, model.classifier.weight, top, **options)
-    finally:
-        for m, training in modes.items():
-            m.training = training
+    with eval_mode(model):
+        logits, fmap = model.forward_features(images)
+        top = logits.topk(k, dim=1).indices
+        cams = class_activation_maps(fmap, model.classifier.weight, top, **options)
     return logits, top, cams

@@ -26,6 +26,7 @@ from sklearn.pipeline import Pipeline
 from torch import nn
 
 from cam_core.common.viz import image_grid, overlay
+from cam_core.core.boxes import box_cover, peak_in_box
 from cam_core.datasets import coco
 from cam_core.datasets.base import FileImages
 from cam_core.items import discovery
@@ -415,20 +416,6 @@ class CaptionConceptResult:
         return float(self.hits.mean()) if len(self.hits) else float("nan")
 
 
-def _peak_in_boxes(cam: np.ndarray, boxes: np.ndarray) -> tuple[bool, float]:
-    """Whether the map's maximum (pixel centre) lies in any box ``(B, 4)``, and the share of
-    the map the boxes cover (their union, whole pixels touched)."""
-    h, w = cam.shape
-    y, x = np.unravel_index(int(np.argmax(cam)), cam.shape)
-    cx, cy = x + 0.5, y + 0.5
-    inside = bool(((cx >= boxes[:, 0]) & (cx <= boxes[:, 2]) & (cy >= boxes[:, 1])
-                   & (cy <= boxes[:, 3])).any())  # fmt: skip
-    cover = np.zeros((h, w), dtype=bool)
-    for x0, y0, x1, y1 in boxes:
-        cover[int(np.floor(y0)) : int(np.ceil(y1)), int(np.floor(x0)) : int(np.ceil(x1))] = True
-    return inside, float(cover.mean())
-
-
 def caption_concept_experiment(
     model: nn.Module,
     model_name: str,
@@ -529,7 +516,8 @@ def caption_concept_experiment(
                 image_id = int(ids[i])
                 if image_id in with_boxes:
                     b = boxes_of.get_group(image_id)[["x0", "y0", "x1", "y1"]].to_numpy(float)
-                    hit, share = _peak_in_boxes(cam, b)
+                    hit = bool(peak_in_box(cam[None], [b])[0])
+                    share = box_cover(b, cam.shape)
                     hits.append(hit)
                     shares.append(share)
                 if len(shown) < num_examples:

@@ -32,7 +32,7 @@ from torch.utils.data import DataLoader
 
 from cam_core.common import paper as common_paper
 from cam_core.common import viz
-from cam_core.core.boxes import boxes_from_maps
+from cam_core.core.boxes import boxes_from_maps, image_blind_boxes
 from cam_core.core.metrics import box_accuracy, iou_elementwise
 from cam_core.datasets import cub
 from cam_core.datasets.base import ResizedImages, TargetSet, image_sizes
@@ -311,22 +311,9 @@ def finegrained_protocol(
 
 
 def trivial_box_ious(train: TargetSet, test: TargetSet) -> dict[str, np.ndarray]:
-    """IoU with the test boxes of two boxes that look at no image: the whole image, and a
-    centred box of the training boxes' mean size (as a share of their images)."""
-    hw_tr = image_sizes(train.images).astype(np.float64)
-    hw = image_sizes(test.images).astype(np.float64)
-    rel_w = float(np.mean((train.boxes[:, 2] - train.boxes[:, 0]) / hw_tr[:, 1]))
-    rel_h = float(np.mean((train.boxes[:, 3] - train.boxes[:, 1]) / hw_tr[:, 0]))
-    whole = np.stack([np.zeros(len(hw)), np.zeros(len(hw)), hw[:, 1], hw[:, 0]], axis=1)
-    cw, ch = rel_w * hw[:, 1], rel_h * hw[:, 0]
-    centre = np.stack(
-        [(hw[:, 1] - cw) / 2, (hw[:, 0] - ch) / 2, (hw[:, 1] + cw) / 2, (hw[:, 0] + ch) / 2],
-        axis=1,
-    )
-    return {
-        "whole image": iou_elementwise(whole, test.boxes),
-        "centred mean-size box": iou_elementwise(centre, test.boxes),
-    }
+    """IoU with the test boxes of the two image-blind boxes (:func:`image_blind_boxes`)."""
+    blind = image_blind_boxes(train.boxes, image_sizes(train.images), image_sizes(test.images))
+    return {name: iou_elementwise(b, test.boxes) for name, b in blind.items()}
 
 
 def table4_view(results: Sequence[FineGrainedResult], paper: pd.DataFrame) -> pd.DataFrame:

@@ -24,25 +24,22 @@ from torch.utils.data import Dataset
 
 from cam_core.core import boxes as boxes_mod
 from cam_core.core import metrics
+from cam_core.core.boxes import centre_box, mean_box_size, whole_box
 from cam_core.core.cam import class_activation_maps
-from cam_core.core.saliency import backprop_saliency, grad_cam
+from cam_core.core.methods import METHODS, map_method
+from cam_core.core.modes import eval_mode
 from cam_core.datasets.ilsvrc_data import unpad_boxes
 from cam_core.nets.train import DistContext, TrainConfig, map_batches
-from cam_core.validate import check_boxes, fail
+from cam_core.validate import fail
 
 __all__ = [
-    "METHODS",
     "BOX_RULES",
     "HEURISTICS",
     "LocalizationResult",
     "evaluate_localization",
-    "mean_box_size",
-    "centre_box",
-    "whole_box",
     "baseline_errors",
 ]
 
-METHODS = ("cam", "backprop", "gradcam")
 # profiles.yaml names -> cam_core.core.boxes rules
 BOX_RULES = {
     "paper": "largest_component",
@@ -150,36 +147,6 @@ class LocalizationResult:
 # ----------------------------------------------------------------------------- baselines
 
 
-def mean_box_size(
-    gt_boxes: Sequence | np.ndarray, image_size: tuple[int, int] | Sequence[tuple[int, int]]
-) -> tuple[float, float]:
-    """Mean ground-truth box (width, height) as fractions of the image: one box per image (its
-    first, or the list's ``(G_i, 4)`` first row); ``image_size`` ``(H, W)`` shared or per image."""
-    first = [np.asarray(b, dtype=np.float64).reshape(-1, 4)[0] for b in gt_boxes]
-    if not first:
-        fail("gt_boxes", "at least one image's boxes", "none")
-    b = check_boxes("gt_boxes", np.stack(first))
-    size = np.asarray(image_size, dtype=np.float64).reshape(-1, 2)
-    if len(size) not in (1, len(b)):
-        fail("image_size", f"(H, W) or {len(b)} of them", f"shape {size.shape}")
-    return (
-        float(np.mean((b[:, 2] - b[:, 0]) / size[:, 1])),
-        float(np.mean((b[:, 3] - b[:, 1]) / size[:, 0])),
-    )
-
-
-def centre_box(size: tuple[float, float], image_size: tuple[int, int]) -> np.ndarray:
-    """The centred box ``(4,)`` of ``size`` (width, height fractions) in an ``(H, W)`` image."""
-    h, w = image_size
-    bw, bh = size[0] * w, size[1] * h
-    return np.array([(w - bw) / 2, (h - bh) / 2, (w + bw) / 2, (h + bh) / 2])
-
-
-def whole_box(image_size: tuple[int, int]) -> np.ndarray:
-    """The whole-image box ``(4,)`` of an ``(H, W)`` image."""
-    return np.array([0.0, 0.0, float(image_size[1]), float(image_size[0])])
-
-
 def baseline_errors(
     box: np.ndarray,
     top_classes: np.ndarray,
@@ -275,10 +242,9 @@ def _saliency_maps(
     method: str,
     layer: str | None = None,
 ) -> torch.Tensor:
-    """Backprop or Grad-CAM maps ``(N, H, W)`` for one class per image."""
-    if method == "backprop":
-        return backprop_saliency(model, images, classes)
-    return grad_cam(model, images, classes, size=tuple(images.shape[-2:]), layer=layer)
+    """Backprop or Grad-CAM maps ``(N, H, W)`` at the images' size, one class per image."""
+    options = {"layer": layer} if method == "gradcam" else {}
+    return map_method(method, **options)(model, images, classes, size=tuple(images.shape[-2:]))
 
 
 def _maps_for_batch(
@@ -343,7 +309,7 @@ def evaluate_localization(
     module whose output Grad-CAM reads (default the model's last conv map).
     """
     if method not in METHODS:
-        fail("method", f"one of {METHODS}", repr(method))
+        fail("method", f"one of {tuple(METHODS)}", repr(method))
     if not isinstance(model, nn.Module) or not hasattr(model, "forward_features"):
         fail("model", "a cam_core network (forward_features)", type(model).__name__)
     if method == "cam" and not isinstance(getattr(model, "classifier", None), nn.Linear):
@@ -370,8 +336,7 @@ def evaluate_localization(
     config = TrainConfig(epochs=1, batch_size=batch_size, device=device)
     data = _Standardised(dataset, _max_boxes(dataset, max_boxes))
     dev = torch.device(device)
-    modes = {m: m.training for m in model.modules()}
-    model.to(dev).eval()
+    model.to(dev)
 
     def one_batch(batch: tuple) -> dict[str, np.ndarray]:
         images, labels = batch[0].to(dev), batch[1].to(dev)
@@ -401,11 +366,8 @@ def evaluate_localization(
             "curve": np.broadcast_to(curve, (len(y), len(curve))),
         }
 
-    try:
+    with eval_mode(model, grad=None):
         out = map_batches(one_batch, data, config, ctx)
-    finally:
-        for m, training in modes.items():
-            m.training = training
     image_size = tuple(int(s) for s in data[0][0].shape[-2:])
     return _summarise(out, method, threshold, heuristic, rule, image_size, thresholds, centre_size)
 

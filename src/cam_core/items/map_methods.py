@@ -15,9 +15,8 @@ their max after a ReLU, as the paper thresholds them). Per-image scores
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,9 +28,10 @@ from torch import nn
 
 from cam_core.common import viz
 from cam_core.core.boxes import boxes_from_maps
-from cam_core.core.cam import cams_for_topk, class_activation_maps, postprocess_maps
+from cam_core.core.cam import cams_for_topk
+from cam_core.core.methods import METHODS, map_method
 from cam_core.core.metrics import iou, iou_elementwise
-from cam_core.core.saliency import backprop_saliency, grad_cam
+from cam_core.core.modes import eval_mode
 from cam_core.datasets.photos import load_photo
 from cam_core.items import family as items_family
 from cam_core.items.recipe import paper_name
@@ -41,7 +41,6 @@ from cam_core.paths import repo_root
 from cam_core.validate import check_array, check_boxes, fail
 
 __all__ = [
-    "METHODS",
     "CLASS_SOURCES",
     "predict",
     "class_maps",
@@ -67,22 +66,8 @@ __all__ = [
     "benchmark_entries",
 ]
 
-METHODS = ("cam", "backprop", "gradcam")
 CLASS_SOURCES = ("truth", "top1")
 PHOTO_BOXES = Path("data") / "annotations" / "photo_boxes.csv"
-
-
-@contextlib.contextmanager
-def _eval(model: nn.Module) -> Iterator[None]:
-    """Eval mode and inference mode; the model's train/eval flags restored afterwards."""
-    modes = {m: m.training for m in model.modules()}
-    model.eval()
-    try:
-        with torch.inference_mode():
-            yield
-    finally:
-        for m, training in modes.items():
-            m.training = training
 
 
 def _check_model(model: object) -> nn.Module:
@@ -102,7 +87,7 @@ def predict(model: nn.Module, images: torch.Tensor, batch_size: int = 64) -> tor
     """Logits ``(N, C)`` of ``images`` ``(N, 3, H, W)`` in eval mode, in batches."""
     _check_model(model)
     _check_images(images)
-    with _eval(model):
+    with eval_mode(model):
         return torch.cat(
             [model(images[i : i + batch_size]) for i in range(0, len(images), batch_size)]
         )
@@ -124,7 +109,7 @@ def class_maps(
     _check_model(model)
     images = _check_images(images)
     if method not in METHODS:
-        fail("method", f"one of {METHODS}", repr(method))
+        fail("method", f"one of {tuple(METHODS)}", repr(method))
     if normalize not in ("max", "minmax"):
         fail("normalize", '"max" or "minmax"', repr(normalize))
     if not isinstance(classes, torch.Tensor) or classes.shape != (len(images),):
@@ -134,23 +119,8 @@ def class_maps(
             getattr(classes, "shape", classes),
         )
     size = tuple(images.shape[-2:])
-    if method == "cam":
-        if not isinstance(getattr(model, "classifier", None), nn.Linear):
-            fail(
-                "model",
-                "a CAMNet (a Linear classifier after global pooling) for CAM",
-                type(model).__name__,
-            )
-        with _eval(model):
-            _, fmap = model.forward_features(images)
-            maps = class_activation_maps(
-                fmap, model.classifier.weight, classes, size=size, normalize=normalize, relu=True
-            )[:, 0]
-    elif method == "backprop":
-        sal = backprop_saliency(model, images, classes)
-        maps = postprocess_maps(sal[:, None], normalize=normalize)[:, 0]
-    else:
-        maps = grad_cam(model, images, classes, size=size, normalize=normalize)
+    # CAM: ReLU before upsampling, as the paper's released heatmaps; the others are >= 0
+    maps = map_method(method)(model, images, classes, size, normalize, relu=method == "cam")
     return maps.float().clamp(0.0, 1.0)
 
 
@@ -378,7 +348,7 @@ def check_entries(entries: object) -> dict[str, tuple[nn.Module, str]]:
         if not (isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], nn.Module)):
             fail(f"entries[{name!r}]", "a (model, method) pair", type(value).__name__)
         if value[1] not in METHODS:
-            fail(f"entries[{name!r}]", f"a method among {METHODS}", repr(value[1]))
+            fail(f"entries[{name!r}]", f"a method among {tuple(METHODS)}", repr(value[1]))
     return dict(entries)
 
 
@@ -446,14 +416,14 @@ def photo_panel(
     model: nn.Module,
     names: Sequence[str],
     categories: Sequence[str],
-    methods: Sequence[str] = METHODS,
+    methods: Sequence[str] = tuple(METHODS),
     normalize: str = "max",
     threshold: float = 0.2,
 ) -> PhotoPanel:
     """Each bundled photo's top-1 class under ``model`` and that class's map by every method
     (``"cam"``, ``"backprop"``, ``"gradcam"``), with boxes; ``categories``: class names."""
     if isinstance(methods, str) or not methods or any(m not in METHODS for m in methods):
-        fail("methods", f"a non-empty list among {METHODS}", repr(methods))
+        fail("methods", f"a non-empty list among {tuple(METHODS)}", repr(methods))
     x, crops = photo_inputs(names)
     logits = predict(_check_model(model), x)
     if len(categories) != logits.shape[1]:

@@ -14,8 +14,8 @@ from torch.utils.data import Dataset, Subset
 from torchvision import transforms
 
 from cam_core.common import profiles
+from cam_core.core.boxes import mean_box_size
 from cam_core.datasets import ilsvrc, ilsvrc_data
-from cam_core.items import localization
 from cam_core.nets import models, train
 from cam_core.synthetic import benchmark as synthetic_benchmark
 from cam_core.validate import fail
@@ -223,7 +223,7 @@ def load_splits(recipe: Recipe, eval_images: int = 0) -> Splits:
     te = synthetic_benchmark.make_silhouettes(
         "test", eval_images or recipe.val_images, size, cache_dir=cache
     )
-    centre = localization.mean_box_size(list(tr.boxes), (size, size))
+    centre = mean_box_size(list(tr.boxes), (size, size))
     return Splits(
         train=synthetic_benchmark.SilhouetteDataset(tr, augment=True),
         val=synthetic_benchmark.SilhouetteDataset(va),

@@ -14,19 +14,18 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from cam_core.common import viz
-from cam_core.core.boxes import boxes_from_maps
-from cam_core.core.cam import class_activation_maps
+from cam_core.core.boxes import boxes_from_maps, peak_in_box
+from cam_core.core.methods import CAM
 from cam_core.core.metrics import iou_elementwise
 from cam_core.datasets.base import ResizedImages, TargetSet, image_sizes
 from cam_core.items.table5 import FeatureSet, target_features
 from cam_core.nets import features as cfeatures
 from cam_core.nets import models
-from cam_core.validate import check_array, check_boxes, check_count, fail
+from cam_core.validate import check_array, check_count, fail
 
 __all__ = [
     "svm_class_weights",
     "svm_cams",
-    "peak_in_box",
     "CamPanel",
     "cam_panel",
     "examples_per_class",
@@ -77,33 +76,7 @@ def svm_cams(
     if not isinstance(classes, torch.Tensor) or classes.shape != (len(images),):
         fail("classes", f"a tensor of {len(images)} class indices (N,)", repr(classes)[:60])
     size = tuple(images.shape[-2:]) if size is None else size
-    modes = {m: m.training for m in model.modules()}
-    model.eval()
-    try:
-        with torch.inference_mode():
-            fmap = model.forward_features(images)[1]
-            maps = class_activation_maps(
-                fmap, weight, classes, size=size, normalize="max", relu=True
-            )
-    finally:
-        for m, training in modes.items():
-            m.training = training
-    return maps[:, 0].float()
-
-
-def peak_in_box(maps: torch.Tensor | np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    """Whether each map's maximum (first in row-major order) lies inside its box: bool
-    ``(N,)`` for maps ``(N, H, W)`` and boxes ``(N, 4)`` in the maps' pixels (pixel centres
-    ``x + 0.5`` tested against the box edges)."""
-    check_array("maps", maps, 3, "(N, H, W)")
-    m = maps.detach().cpu().numpy() if isinstance(maps, torch.Tensor) else np.asarray(maps)
-    b = check_boxes("boxes", boxes)
-    if b.shape != (len(m), 4):
-        fail("boxes", f"shape ({len(m)}, 4)", f"shape {b.shape}")
-    flat = m.reshape(len(m), -1).argmax(axis=1)
-    y, x = np.divmod(flat, m.shape[2])
-    cx, cy = x + 0.5, y + 0.5
-    return (cx >= b[:, 0]) & (cx <= b[:, 2]) & (cy >= b[:, 1]) & (cy <= b[:, 3])
+    return CAM(weight)(model, images, classes, size, normalize="max", relu=True).float()
 
 
 @dataclass

@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from cam_core.common.viz import draw_boxes, overlay, to_uint8_image
-from cam_core.core.boxes import boxes_from_maps
+from cam_core.core.boxes import box_cover, boxes_from_maps, image_blind_boxes, peak_in_box
 from cam_core.core.metrics import box_accuracy, iou_elementwise
 from cam_core.datasets import scenes as scene_datasets
 from cam_core.datasets import svt
@@ -117,9 +117,10 @@ def text_detector(
     truth = np.r_[np.ones(test_images), np.zeros(test_images)]
     cams = linear_cams(pos_maps, weight, torch.ones(test_images, dtype=torch.long), size)
     boxes = boxes_from_maps(cams, threshold)
-    whole = np.tile([0.0, 0.0, size, size], (test_images, 1))
-    wh = (train.boxes[:positives, 2:] - train.boxes[:positives, :2]).mean(axis=0)
-    centre = np.tile(np.r_[(size - wh) / 2, (size + wh) / 2], (test_images, 1))
+    blind = image_blind_boxes(
+        train.boxes[:positives], (size, size), np.tile(size, (test_images, 2))
+    )
+    whole, centre = blind["whole image"], blind["centred mean-size box"]
     gt = test.boxes
     rows = [("CAM, paper's rule", threshold, boxes)]
     rows += [("CAM, other threshold", t, boxes_from_maps(cams, t)) for t in SWEEP if t != threshold]
@@ -135,9 +136,7 @@ def text_detector(
             for name, t, b in rows
         ]
     )
-    peak = np.stack(np.unravel_index(cams.reshape(len(cams), -1).argmax(1), cams.shape[1:]), 1)
-    inside = (peak[:, 1] >= gt[:, 0]) & (peak[:, 1] < gt[:, 2])
-    inside &= (peak[:, 0] >= gt[:, 1]) & (peak[:, 0] < gt[:, 3])
+    inside = peak_in_box(cams, gt)
     return TextResult(
         svm,
         weight,
@@ -278,31 +277,6 @@ def _pick(rng: np.random.Generator, pool: np.ndarray, n: int, name: str, where: 
     return pool if n == 0 else np.sort(rng.choice(pool, n, replace=False))
 
 
-def _peak_inside(cams: np.ndarray, sizes: np.ndarray, word_boxes: list[np.ndarray]) -> np.ndarray:
-    """Per CAM ``(P, S, S)``: is its maximum (cell centre, in image pixels) in a word box?"""
-    s = cams.shape[1]
-    flat = cams.reshape(len(cams), -1).argmax(1)
-    row, col = np.unravel_index(flat, cams.shape[1:])
-    out = np.zeros(len(cams), dtype=bool)
-    for i, boxes in enumerate(word_boxes):
-        h, w = sizes[i]
-        x, y = (col[i] + 0.5) * w / s, (row[i] + 0.5) * h / s
-        b = np.asarray(boxes).reshape(-1, 4)
-        out[i] = bool(((x >= b[:, 0]) & (x < b[:, 2]) & (y >= b[:, 1]) & (y < b[:, 3])).any())
-    return out
-
-
-def _word_share(sizes: np.ndarray, word_boxes: list[np.ndarray]) -> float:
-    """Mean share of an image's pixels covered by its word boxes (their union)."""
-    shares = []
-    for (h, w), boxes in zip(sizes, word_boxes, strict=True):
-        mask = np.zeros((h, w), dtype=bool)
-        for x0, y0, x1, y1 in np.asarray(boxes).astype(int).reshape(-1, 4):
-            mask[y0:y1, x0:x1] = True
-        shares.append(mask.mean())
-    return float(np.mean(shares))
-
-
 def svt_text_detector(
     model: nn.Module,
     model_name: str,
@@ -390,12 +364,9 @@ def svt_text_detector(
         return boxes_from_maps(cams, threshold_) * to_image
 
     boxes = scaled(threshold)
-    train_union = train.union_boxes[pos]
     train_sizes = np.array([[train.images[i].height, train.images[i].width] for i in pos])
-    mean_wh = ((train_union[:, 2:] - train_union[:, :2]) / train_sizes[:, ::-1]).mean(0)
-    wh = mean_wh * sizes[:, ::-1]
-    centre = np.concatenate([(sizes[:, ::-1] - wh) / 2, (sizes[:, ::-1] + wh) / 2], 1)
-    whole = np.concatenate([np.zeros((len(tst), 2)), sizes[:, ::-1]], 1).astype(np.float64)
+    blind = image_blind_boxes(train.union_boxes[pos], train_sizes, sizes)
+    whole, centre = blind["whole image"], blind["centred mean-size box"]
     rows = [("CAM, paper's rule", threshold, boxes)]
     rows += [("CAM, other threshold", t, scaled(t)) for t in SWEEP if t != threshold]
     rows += [("whole image", None, whole), ("centred box of the mean text size", None, centre)]
@@ -427,8 +398,8 @@ def svt_text_detector(
         words,
         iou_elementwise(boxes, union),
         table,
-        float(_peak_inside(cams, sizes, words).mean()),
-        _word_share(sizes, words),
+        float(peak_in_box(cams, words, sizes).mean()),
+        float(np.mean([box_cover(b, hw) for b, hw in zip(words, sizes, strict=True)])),
         {
             "train_positives": len(pos),
             "train_negatives": len(neg),

@@ -202,19 +202,24 @@ def _state_dict_from(obj: object, source: str, argname: str) -> dict[str, torch.
     return state
 
 
-def read_weights_file(path: str | Path, argname: str) -> dict[str, torch.Tensor]:
-    """``torch.load(path, weights_only=True)`` with one-line errors naming the file."""
+def read_torch_file(path: str | Path, argname: str, kind: str = "weights file") -> object:
+    """``torch.load(path, weights_only=True)`` on the CPU, with one-line errors naming the file
+    (``kind``: what the file should be, e.g. "checkpoint file")."""
     path = Path(path)
     if not path.is_file():
-        fail(argname, "an existing weights file", f"no file {path}")
+        fail(argname, f"an existing {kind}", f"no file {path}")
     try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
+        return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # corrupt, truncated or unsafe pickles raise several types
         msg = str(err).strip().splitlines()[0][:120] if str(err).strip() else ""
-        fail(
-            argname, "a weights-only torch file", f"unreadable {path} ({type(err).__name__}: {msg})"
-        )
-    return _state_dict_from(obj, str(path), argname)
+        what = "torch file" if kind == "weights file" else kind.removesuffix(" file")
+        fail(argname, f"a weights-only {what}", f"unreadable {path} ({type(err).__name__}: {msg})")
+
+
+def read_weights_file(path: str | Path, argname: str) -> dict[str, torch.Tensor]:
+    """The state_dict in a weights-only torch file (raw, ``{"model": ...}`` or
+    ``{"state_dict": ...}``), with one-line errors naming the file."""
+    return _state_dict_from(read_torch_file(path, argname), str(Path(path)), argname)
 
 
 def load_strict(

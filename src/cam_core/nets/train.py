@@ -24,7 +24,8 @@ import torch.distributed as dist
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, Subset
 
-from cam_core.validate import InputError, fail
+from cam_core.nets.models import load_strict, read_torch_file
+from cam_core.validate import fail
 
 OPTIMIZERS = ("sgd", "adamw")
 SCHEDULES = ("cosine", "step", "constant")
@@ -221,30 +222,15 @@ def save_checkpoint(
     )
 
 
-def load_checkpoint(path: str | Path, model: nn.Module) -> tuple[pd.DataFrame, str]:
+def load_training_checkpoint(path: str | Path, model: nn.Module) -> tuple[pd.DataFrame, str]:
     """Load :func:`save_checkpoint` weights into ``model``; returns (history, fingerprint)."""
-    path = Path(path)
-    if not path.is_file():
-        fail("path", "an existing checkpoint file", f"no file {path}")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:  # torch raises several types for corrupt or unsafe files
-        raise InputError(
-            f"path: expected a weights-only checkpoint, got an unreadable file {path} "
-            f"({type(err).__name__})"
-        ) from None
+    state = read_torch_file(path, "path", "checkpoint file")
     if (
         not isinstance(state, dict)
         or not {"model", "config_fingerprint", "history"} <= state.keys()
     ):
         fail("path", "a checkpoint written by cam_core.nets.train.save_checkpoint", str(path))
-    missing, unexpected = model.load_state_dict(state["model"], strict=False)
-    if missing or unexpected:
-        fail(
-            "path",
-            f"weights matching {type(model).__name__}",
-            f"{path} (missing {list(missing)[:3]}, unexpected {list(unexpected)[:3]})",
-        )
+    load_strict(model, state["model"], str(path), "path")
     return pd.DataFrame(state["history"]), state["config_fingerprint"]
 
 
@@ -266,7 +252,7 @@ def train_model(
     ctx = distributed_context(config.device)
     device = resolve_device(config.device, ctx)
     if checkpoint is not None and Path(checkpoint).is_file():
-        history, fingerprint = load_checkpoint(checkpoint, model)
+        history, fingerprint = load_training_checkpoint(checkpoint, model)
         if fingerprint == config.fingerprint():
             return history.assign(cached=True)
     seed_everything(config.seed)
