@@ -10,6 +10,7 @@ import functools
 import hashlib
 import importlib.metadata
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from cam_core.validate import fail
 CONFIG_PATH = Path(__file__).with_name("profiles.yaml")
 # Notebooks that are pages of the book rather than reproduced items; they take only the
 # common parameters.
-PAGES = ("scoreboard",)
+PAGES = ("own_model", "scoreboard")  # pages, not items: only the common parameters
 STATUSES = ("reproduced", "partial", "not yet")
 # Packages whose bytes the generated smoke/cpu data sets are built from.
 DATA_PACKAGES = (
@@ -182,6 +183,16 @@ def validate_parameters(item: str, **params: Any) -> dict[str, Any]:
     if not (device in ("cpu", "cuda", "mps") or device.startswith("cuda:")):
         fail("device", "cpu, cuda, cuda:N or mps", repr(device))
     return resolved
+
+
+def from_cell(item: str, namespace: Mapping[str, Any]) -> dict[str, Any]:
+    """:func:`validate_parameters` for the names ``item`` declares in ``profiles.yaml``, read
+    from a notebook's ``namespace`` (its ``globals()`` after the parameters cell)."""
+    names = parameter_types(item)
+    missing = [name for name in names if name not in namespace]
+    if missing:
+        fail("parameters cell", f"every parameter of {item}", f"no {', '.join(missing)}")
+    return validate_parameters(item, **{name: namespace[name] for name in names})
 
 
 def parameters_table(params: dict[str, Any]) -> "pd.DataFrame":

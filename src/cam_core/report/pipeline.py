@@ -44,6 +44,8 @@ __all__ = [
 ]
 
 SCOREBOARD_PAGE = "scoreboard"
+# Guide pages: run after the items when their notebook exists (the example runs every build).
+GUIDE_PAGES = ("own_model",)
 # Not run per profile: `make bench` executes it into results/bench/ (benchmarks/bench_cam.py).
 PERFORMANCE_PAGE = "performance"
 KERNEL_NAME = "python3"
@@ -129,7 +131,8 @@ def plan(
     profiles.check_profile(profile)
     items = profiles.item_names()
     for name in only or []:
-        profiles.check_item(name)
+        if name not in GUIDE_PAGES:
+            profiles.check_item(name)
     selected = [item for item in items if not only or item in only]
     overrides = dict(overrides or {})
     for name in ("profile", "out_dir"):
@@ -137,9 +140,11 @@ def plan(
             fail(name, f"--{name.replace('_', '-')} instead of -p", "-p " + name)
     common = {"profile": profile, "data_root": data_root, "device": device, "out_dir": out_dir}
     jobs = []
-    for item in [*selected, SCOREBOARD_PAGE]:
+    guides = [g for g in GUIDE_PAGES if (notebooks_dir() / f"{g}.py").is_file()]
+    guides = [g for g in guides if not only or g in only]
+    for item in [*selected, *guides, SCOREBOARD_PAGE]:
         extra = overrides
-        if item == SCOREBOARD_PAGE:  # a page: only the common parameters apply
+        if item in profiles.PAGES:  # a page: only the common parameters apply
             extra = {k: v for k, v in overrides.items() if k in profiles.load_config()["common"]}
         params = profiles.validate_parameters(item, **{**common, **extra})
         params.pop("item")
@@ -242,7 +247,8 @@ def execute(job: Job, layout: Layout, progress_bar: bool = True) -> None:
 
 
 def _placeholder(name: str, profile: str) -> nbformat.NotebookNode:
-    title = "Scoreboard" if name == SCOREBOARD_PAGE else profiles.item_info(name)["title"]
+    titles = {SCOREBOARD_PAGE: "Scoreboard", "own_model": "CAMs for your own model"}
+    title = titles[name] if name in titles else profiles.item_info(name)["title"]
     text = (
         f"# {title}\n\nThis page has not been executed for the `{profile}` profile yet. "
         f"Run `cam-repro run --profile {profile} --only {name}` and rebuild the book."
@@ -256,7 +262,8 @@ def publish(layout: Layout, profile: str, book_dir: Path | None = None) -> Path:
     """Copy the profile's executed notebooks to ``book/generated`` (placeholders for gaps)."""
     book_dir = book_dir or book_generated_dir()
     book_dir.mkdir(parents=True, exist_ok=True)
-    names = [*profiles.item_names(), SCOREBOARD_PAGE]
+    guides = [g for g in GUIDE_PAGES if (notebooks_dir() / f"{g}.py").is_file()]
+    names = [*profiles.item_names(), *guides, SCOREBOARD_PAGE]
     for stale in book_dir.glob("*.ipynb"):
         if stale.stem not in [*names, PERFORMANCE_PAGE]:
             stale.unlink()
@@ -399,8 +406,7 @@ def run(
             record_path = layout.record(job.name)
             old = json.loads(record_path.read_text()) if record_path.is_file() else None
             done = layout.executed(job.name).is_file() and (
-                job.name == SCOREBOARD_PAGE
-                or results.read_status(layout.root, job.name) is not None
+                job.name in profiles.PAGES or results.read_status(layout.root, job.name) is not None
             )
             prefix = f"[{number:>{width}}/{len(jobs)}] {job.name}"
             if not force and done and old is not None and old.get("key") == job.key:
