@@ -118,3 +118,38 @@ def test_registry_names_and_a_new_method_in_one_override():
     assert isinstance(GradTimesFeature(), MapMethod) and maps.shape == (2, 32, 32)
     assert float(maps.min()) == 0.0 and float(maps.amax(dim=(1, 2)).min()) == 1.0
     assert net.training and all(p.grad is None for p in net.parameters())
+
+
+def test_caches_follow_the_code(tmp_path, monkeypatch):
+    """A cached feature file is recomputed when the code fingerprint changes, and editing one
+    line of the box rule in a copy of the package changes that copy's source fingerprint."""
+    import shutil
+    from pathlib import Path
+
+    from cam_core import fingerprint
+    from cam_core.nets import features
+
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return np.full((2, 3), float(len(calls)))
+
+    path = tmp_path / "f.npz"
+    assert features.cached_features(path, "k", compute)[0, 0] == 1.0
+    assert features.cached_features(path, "k", compute)[0, 0] == 1.0 and len(calls) == 1
+    monkeypatch.setattr(features, "code_fingerprint", lambda: "edited code")
+    assert features.cached_features(path, "k", compute)[0, 0] == 2.0 and len(calls) == 2
+
+    package = Path(fingerprint.__file__).parent
+    copy = tmp_path / "cam_core"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    before = fingerprint.source_fingerprint(copy)
+    assert before == fingerprint.source_fingerprint(package)
+    boxes = copy / "core" / "boxes.py"
+    text = boxes.read_text()
+    rule = "fg = m >= (threshold * peak)[:, None, None]"
+    assert text.count(rule) == 1
+    boxes.write_text(text.replace(rule, "fg = m > (threshold * peak)[:, None, None]"))
+    assert fingerprint.source_fingerprint(copy) != before
+    assert len(fingerprint.code_fingerprint()) == 64

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib.metadata
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["dataset_fingerprint", "source_fingerprint", "weights_fingerprint"]
+from cam_core.paths import checkout_root
+
+__all__ = ["code_fingerprint", "dataset_fingerprint", "source_fingerprint", "weights_fingerprint"]
+
+# the packages whose arithmetic every cached number goes through
+NUMERIC_PACKAGES = ("torch", "torchvision", "numpy", "scipy", "scikit-learn", "scikit-image")
 
 
 def dataset_fingerprint(*arrays: np.ndarray | torch.Tensor) -> str:
@@ -52,3 +59,19 @@ def source_fingerprint(*paths: Path) -> str:
             digest.update(name.encode() + b"\0")
             digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """sha256 hex of what every cached number depends on besides its own inputs: the whole
+    ``cam_core`` source, the files under the checkout's ``data/``, and the versions of
+    :data:`NUMERIC_PACKAGES`. Part of every cache key (models, scores, features, maps)."""
+    versions = []
+    for name in NUMERIC_PACKAGES:
+        try:
+            versions.append(f"{name}=={importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            versions.append(f"{name} absent")
+    package = Path(__file__).resolve().parent
+    parts = [source_fingerprint(package), source_fingerprint(checkout_root() / "data"), *versions]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()

@@ -11,7 +11,7 @@ import torch
 
 from cam_core.common import results
 from cam_core.core import metrics
-from cam_core.fingerprint import source_fingerprint
+from cam_core.fingerprint import code_fingerprint
 from cam_core.items import localization
 from cam_core.items.family import Trained
 from cam_core.items.localization import LocalizationResult
@@ -26,14 +26,6 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- evaluation
-
-
-def _eval_code() -> str:
-    """Hash of the code an evaluation's numbers depend on: the core maths and this module."""
-    package = Path(__file__).resolve().parents[1]
-    return source_fingerprint(
-        package / "core", package / "items" / "localization.py", Path(__file__)
-    )
 
 
 _ARRAYS = (
@@ -88,7 +80,7 @@ def localize(
         run_method, layer = "gradcam", GAP_HEAD_LAYER[member.network]
     key = stable_hash(
         member.key, member.seed, run_method, layer, threshold, heuristic, box_rule,
-        splits.test_fingerprint, splits.centre_size, _eval_code(),
+        splits.test_fingerprint, splits.centre_size, code_fingerprint(),
     )[:20]  # fmt: skip
     path = recipe.cache / "evals" / f"{member.network.replace('*', 'star')}-{method}-{key}.npz"
     if path.is_file():
@@ -115,7 +107,9 @@ def localize(
 
 def classify(member: Trained, splits: Splits, recipe: Recipe) -> dict[str, float]:
     """Top-1/top-5 classification error (fractions) of one member on the scored set, cached."""
-    key = stable_hash(member.key, member.seed, splits.test_fingerprint, "classify")[:20]
+    key = stable_hash(
+        member.key, member.seed, splits.test_fingerprint, "classify", code_fingerprint()
+    )[:20]
     path = recipe.cache / "evals" / f"{member.network.replace('*', 'star')}-cls-{key}.json"
     if path.is_file():
         return json.loads(path.read_text())

@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from cam_core.common import results
+from cam_core.fingerprint import code_fingerprint
 from cam_core.items.recipe import (
     ARCH,
     ORIGINALS,
@@ -74,7 +75,7 @@ def model_key(network: str, seed: int, recipe: Recipe, splits: Splits, model: nn
     config = recipe.config(seed)
     return stable_hash(
         network, options, splits.num_classes, _arch_signature(model), splits.fingerprint,
-        config.fingerprint(),
+        config.fingerprint(), code_fingerprint(),
     )[:20]  # fmt: skip
 
 

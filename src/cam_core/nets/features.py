@@ -20,6 +20,7 @@ from sklearn.svm import LinearSVC
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
+from cam_core.fingerprint import code_fingerprint
 from cam_core.validate import check_array, fail
 
 
@@ -77,7 +78,7 @@ def cached_features(cache_path: str | Path, key: str, compute) -> np.ndarray:
     ``key`` must change whenever the features would (model weights, data fingerprint, layer).
     """
     path = Path(cache_path)
-    digest = hashlib.sha256(key.encode()).hexdigest()
+    digest = hashlib.sha256((key + "|" + code_fingerprint()).encode()).hexdigest()
     if path.is_file():
         with np.load(path) as stored:
             if str(stored["key"]) == digest:
