@@ -60,25 +60,7 @@ from cam_core.items import recipe as items_recipe
 from cam_core.nets import pretrained as nets_pretrained
 from cam_core.nets import registry
 
-params = profiles.validate_parameters(
-    "figure05",
-    profile=profile,
-    data_root=data_root,
-    out_dir=out_dir,
-    device=device,
-    seed=seed,
-    networks=networks,
-    baseline_networks=baseline_networks,
-    photo_model=photo_model,
-    photos=photos,
-    photo_methods=photo_methods,
-    topk_photo=topk_photo,
-    top_k=top_k,
-    num_images=num_images,
-    eval_images=eval_images,
-    normalisation=normalisation,
-    threshold=threshold,
-)
+params = profiles.from_cell("figure05", globals())
 profiles.parameters_table(params)
 
 # %% [markdown]

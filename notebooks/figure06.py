@@ -54,21 +54,7 @@ from cam_core.items import recipe as items_recipe
 from cam_core.nets import pretrained as nets_pretrained
 from cam_core.nets import registry
 
-params = profiles.validate_parameters(
-    "figure06",
-    profile=profile,
-    data_root=data_root,
-    out_dir=out_dir,
-    device=device,
-    seed=seed,
-    network=network,
-    baseline_network=baseline_network,
-    photo_model=photo_model,
-    photos=photos,
-    num_images=num_images,
-    eval_images=eval_images,
-    threshold=threshold,
-)
+params = profiles.from_cell("figure06", globals())
 profiles.parameters_table(params)
 
 # %% [markdown]

@@ -47,18 +47,7 @@ import cam_core  # noqa: F401  (first: makes torchvision importable)
 from cam_core.common import display, paper, profiles, results, viz
 from cam_core.items import finegrained, svm_cams, table5
 
-params = profiles.validate_parameters(
-    "figure07",
-    profile=profile,
-    data_root=data_root,
-    out_dir=out_dir,
-    device=device,
-    seed=seed,
-    network=network,
-    num_classes=num_classes,
-    images_per_class=images_per_class,
-    threshold=threshold,
-)
+params = profiles.from_cell("figure07", globals())
 # Table 4's data and networks, so that this figure shows the boxes Table 4 crops.
 table4 = profiles.validate_parameters(
     "table4", **{k: params[k] for k in ("profile", "data_root", "out_dir", "device", "seed")}

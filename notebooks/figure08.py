@@ -55,19 +55,7 @@ from cam_core.items import svm_cams
 from cam_core.items import table5 as items_table5
 from cam_core.synthetic import targets as synthetic_targets
 
-params = profiles.validate_parameters(
-    "figure08",
-    profile=profile,
-    data_root=data_root,
-    out_dir=out_dir,
-    device=device,
-    seed=seed,
-    network=network,
-    datasets=datasets,
-    classes_per_dataset=classes_per_dataset,
-    images_per_class=images_per_class,
-    eval_images=eval_images,
-)
+params = profiles.from_cell("figure08", globals())
 # Table 5's target-set pools and splits, so that the SVMs here are Table 5's first split.
 table5 = profiles.validate_parameters(
     "table5", **{k: params[k] for k in ("profile", "data_root", "out_dir", "device", "seed")}

@@ -71,22 +71,7 @@ import cam_core  # noqa: F401  (first: makes torchvision importable)
 from cam_core.common import profiles, results, viz
 from cam_core.items import discovery, sun_scenes
 
-params = profiles.validate_parameters(
-    "figure09",
-    profile=profile,
-    data_root=data_root,
-    out_dir=out_dir,
-    device=device,
-    seed=seed,
-    network=network,
-    scene_classes=scene_classes,
-    images_per_scene=images_per_scene,
-    test_per_scene=test_per_scene,
-    image_size=image_size,
-    top_objects=top_objects,
-    threshold=threshold,
-    num_examples=num_examples,
-)
+params = profiles.from_cell("figure09", globals())
 profiles.parameters_table(params)
 
 # %% [markdown]

@@ -70,22 +70,7 @@ from cam_core.common import profiles, results, viz
 from cam_core.items import concepts as concept_lib
 from cam_core.items import discovery
 
-params = profiles.validate_parameters(
-    "figure10",
-    profile=profile,
-    data_root=data_root,
-    out_dir=out_dir,
-    device=device,
-    seed=seed,
-    network=network,
-    concepts=concepts,
-    positives=positives,
-    negatives=negatives,
-    hard_negative_rounds=hard_negative_rounds,
-    test_images=test_images,
-    image_size=image_size,
-    num_examples=num_examples,
-)
+params = profiles.from_cell("figure10", globals())
 profiles.parameters_table(params)
 
 # %% [markdown]

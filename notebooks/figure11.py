@@ -67,21 +67,7 @@ from cam_core.common import profiles, results, viz
 from cam_core.items import discovery, textdetect
 from cam_core.nets import registry
 
-params = profiles.validate_parameters(
-    "figure11",
-    profile=profile,
-    data_root=data_root,
-    out_dir=out_dir,
-    device=device,
-    seed=seed,
-    network=network,
-    positives=positives,
-    negatives=negatives,
-    test_images=test_images,
-    image_size=image_size,
-    threshold=threshold,
-    num_examples=num_examples,
-)
+params = profiles.from_cell("figure11", globals())
 profiles.parameters_table(params)
 
 # %% [markdown]

@@ -66,20 +66,7 @@ import cam_core  # noqa: F401  (first: makes torchvision importable)
 from cam_core.common import profiles, results, viz
 from cam_core.items import discovery, vqa
 
-params = profiles.validate_parameters(
-    "figure12",
-    profile=profile,
-    data_root=data_root,
-    out_dir=out_dir,
-    device=device,
-    seed=seed,
-    network=network,
-    train_images=train_images,
-    test_images=test_images,
-    answers=answers,
-    image_size=image_size,
-    num_examples=num_examples,
-)
+params = profiles.from_cell("figure12", globals())
 profiles.parameters_table(params)
 
 # %% [markdown]

@@ -77,25 +77,7 @@ from cam_core.items import discovery, units
 from cam_core.items import units as items_units
 from cam_core.nets import registry
 
-params = profiles.validate_parameters(
-    "figure13",
-    profile=profile,
-    data_root=data_root,
-    out_dir=out_dir,
-    device=device,
-    seed=seed,
-    photo_model=photo_model,
-    photos=photos,
-    crops_per_photo=crops_per_photo,
-    image_size=image_size,
-    network=network,
-    classes=classes,
-    eval_images=eval_images,
-    units_per_class=units_per_class,
-    images_per_unit=images_per_unit,
-    threshold=threshold,
-    weights=weights,
-)
+params = profiles.from_cell("figure13", globals())
 profiles.parameters_table(params)
 
 # %% [markdown]

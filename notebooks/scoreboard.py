@@ -37,14 +37,7 @@ from IPython.display import Markdown
 from cam_core.common import profiles
 from cam_core.report import scoreboard as report_scoreboard
 
-params = profiles.validate_parameters(
-    "scoreboard",
-    profile=profile,
-    data_root=data_root,
-    out_dir=out_dir,
-    device=device,
-    seed=seed,
-)
+params = profiles.from_cell("scoreboard", globals())
 board = report_scoreboard.read_scoreboard(params["out_dir"])
 description = profiles.load_profile(params["profile"])["description"]
 Markdown(f"**This book was built from the `{params['profile']}` profile.** {description}")

@@ -61,27 +61,7 @@ from cam_core.common import profiles, results, viz
 from cam_core.items import family as items_family
 from cam_core.items import tables123
 
-params = profiles.validate_parameters(
-    "table1",
-    profile=profile,
-    data_root=data_root,
-    out_dir=out_dir,
-    device=device,
-    seed=seed,
-    networks=networks,
-    seeds=seeds,
-    headline=headline,
-    epochs=epochs,
-    train_images=train_images,
-    val_images=val_images,
-    eval_images=eval_images,
-    image_size=image_size,
-    batch_size=batch_size,
-    lr=lr,
-    optimizer=optimizer,
-    width=width,
-    weights=weights,
-)
+params = profiles.from_cell("table1", globals())
 profiles.parameters_table(params)
 
 # %%

@@ -51,20 +51,7 @@ from cam_core.common import display as common_display
 from cam_core.common import profiles, results, viz
 from cam_core.items import tables123
 
-params = profiles.validate_parameters(
-    "table2",
-    profile=profile,
-    data_root=data_root,
-    out_dir=out_dir,
-    device=device,
-    seed=seed,
-    networks=networks,
-    baseline_networks=baseline_networks,
-    baselines=baselines,
-    threshold=threshold,
-    box_rule=box_rule,
-    eval_images=eval_images,
-)
+params = profiles.from_cell("table2", globals())
 profiles.parameters_table(params)
 
 # %%

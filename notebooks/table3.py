@@ -50,20 +50,7 @@ from cam_core.common import display as common_display
 from cam_core.common import profiles, results
 from cam_core.items import tables123
 
-params = profiles.validate_parameters(
-    "table3",
-    profile=profile,
-    data_root=data_root,
-    out_dir=out_dir,
-    device=device,
-    seed=seed,
-    network=network,
-    baseline_network=baseline_network,
-    heuristic=heuristic,
-    threshold=threshold,
-    box_rule=box_rule,
-    eval_images=eval_images,
-)
+params = profiles.from_cell("table3", globals())
 profiles.parameters_table(params)
 
 # %%

@@ -69,21 +69,7 @@ import cam_core  # noqa: F401  (first: makes torchvision importable)
 from cam_core.common import display, paper, profiles, results
 from cam_core.items import finegrained, table5
 
-params = profiles.validate_parameters(
-    "table4",
-    profile=profile,
-    data_root=data_root,
-    out_dir=out_dir,
-    device=device,
-    seed=seed,
-    networks=networks,
-    crop_threshold=crop_threshold,
-    images_per_class=images_per_class,
-    image_size=image_size,
-    input_size=input_size,
-    crop_size=crop_size,
-    crop_margin=crop_margin,
-)
+params = profiles.from_cell("table4", globals())
 cache_dir = Path(params["out_dir"]) / "cache" / "features"
 profiles.parameters_table(params)
 

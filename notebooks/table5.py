@@ -57,19 +57,7 @@ from cam_core.common import display, paper, profiles, results
 from cam_core.items import table5 as items_table5
 from cam_core.synthetic import targets as synthetic_targets
 
-params = profiles.validate_parameters(
-    "table5",
-    profile=profile,
-    data_root=data_root,
-    out_dir=out_dir,
-    device=device,
-    seed=seed,
-    feature_sets=feature_sets,
-    datasets=datasets,
-    images_per_class=images_per_class,
-    splits=splits,
-    train_fraction=train_fraction,
-)
+params = profiles.from_cell("table5", globals())
 cache_dir = Path(params["out_dir"]) / "cache" / "features"
 profiles.parameters_table(params)
 
