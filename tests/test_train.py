@@ -212,3 +212,24 @@ def test_ddp_two_ranks_equal_one_process_with_double_batch(tmp_path):
         assert torch.allclose(ddp["state"][name], value, atol=1e-5), name
     assert ddp["val_acc"] == pytest.approx(history.val_acc.iloc[-1])
     assert torch.allclose(ddp["logit"], single(toy_problem(30, seed=9).tensors[0])[:, 1], atol=1e-5)
+
+
+def test_a_checkpoint_of_another_config_is_never_loaded(tmp_path):
+    """The stored fingerprint is compared before any weight is loaded: a run with another
+    config retrains from the model's own initial weights, not from the stale checkpoint."""
+    path = tmp_path / "run.pt"
+    trained = toy_net()
+    train_model(trained, toy_problem(), None, TrainConfig(epochs=1, batch_size=16), path)
+    fresh = toy_net()
+    before = [p.detach().clone() for p in fresh.parameters()]
+    other = TrainConfig(epochs=2, batch_size=16)
+    assert load_training_checkpoint(path, fresh, other.fingerprint()) is None
+    assert all(torch.equal(a, b) for a, b in zip(before, fresh.parameters(), strict=True))
+    history = train_model(fresh, toy_problem(), None, other, path)
+    assert not history["cached"].any()
+    same = toy_net()
+    history = train_model(same, toy_problem(), None, other, path)  # now the config matches
+    assert history["cached"].all()
+    assert all(
+        torch.equal(a, b) for a, b in zip(same.parameters(), fresh.parameters(), strict=True)
+    )

@@ -222,14 +222,21 @@ def save_checkpoint(
     )
 
 
-def load_training_checkpoint(path: str | Path, model: nn.Module) -> tuple[pd.DataFrame, str]:
-    """Load :func:`save_checkpoint` weights into ``model``; returns (history, fingerprint)."""
+def load_training_checkpoint(
+    path: str | Path, model: nn.Module, fingerprint: str | None = None
+) -> tuple[pd.DataFrame, str] | None:
+    """Load :func:`save_checkpoint` weights into ``model``; returns (history, fingerprint).
+
+    With ``fingerprint``, the stored config fingerprint is compared first: a checkpoint of
+    another config leaves ``model`` untouched and returns None."""
     state = read_torch_file(path, "path", "checkpoint file")
     if (
         not isinstance(state, dict)
         or not {"model", "config_fingerprint", "history"} <= state.keys()
     ):
         fail("path", "a checkpoint written by cam_core.nets.train.save_checkpoint", str(path))
+    if fingerprint is not None and state["config_fingerprint"] != fingerprint:
+        return None
     load_strict(model, state["model"], str(path), "path")
     return pd.DataFrame(state["history"]), state["config_fingerprint"]
 
@@ -252,9 +259,9 @@ def train_model(
     ctx = distributed_context(config.device)
     device = resolve_device(config.device, ctx)
     if checkpoint is not None and Path(checkpoint).is_file():
-        history, fingerprint = load_training_checkpoint(checkpoint, model)
-        if fingerprint == config.fingerprint():
-            return history.assign(cached=True)
+        loaded = load_training_checkpoint(checkpoint, model, config.fingerprint())
+        if loaded is not None:  # compared before any weight is loaded
+            return loaded[0].assign(cached=True)
     seed_everything(config.seed)
     model.to(device)
     if config.channels_last:
