@@ -185,7 +185,7 @@ with results.Experiment(params) as experiment:
     experiment.write_csv("figure05_summary.csv", comparison.summary)
     experiment.write_csv("figure05_scores.csv", map_methods.tidy_scores(comparison.scores))
     experiment.write_status(
-        "reproduced",
+        "complete",
         reproduced_value=claim.value,
         claim_holds=claim.holds,
         notes=f"{comparison.summary['maps'].iloc[0]} CAM; {claim.note}; {comparison.scored.name}",

@@ -158,7 +158,7 @@ with results.Experiment(params) as experiment:
     experiment.write_csv("figure06_photos.csv", photo_scores)
     experiment.write_csv("figure06_summary.csv", examples.summary)
     experiment.write_status(
-        "reproduced",
+        "complete",
         reproduced_value=claim.value,
         claim_holds=claim.holds,
         notes=f"{claim.note}; {examples.test_name}; hand-boxed photos, mean IoU: CAM "

@@ -127,7 +127,7 @@ with results.Experiment(params) as experiment:
         result.questions.drop(columns="answers", errors="ignore"),
     )
     experiment.write_status(
-        "reproduced",
+        "complete",
         reproduced_value=round(100 * result.overall, 2),
         claim_holds=vqa.vqa_v1_claim(result) if full else vqa.claim_holds(result),
         notes=verdict,

@@ -172,7 +172,7 @@ with results.Experiment(params) as experiment:
         experiment.save_figure("figure13_benchmark.png", bench_figure)
     experiment.write_csv("figure13_units.csv", pd.concat(tables))
     experiment.write_status(
-        "reproduced" if bench_result is not None else "partial",
+        "complete" if bench_result is not None else "partial",
         reproduced_value=round(100 * photo_result.precision, 1),
         claim_holds=units.claim_holds(photo_result),
         notes=units.verdict(photo_result, params["photo_model"], bench_result, params["network"]),

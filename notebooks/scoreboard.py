@@ -13,16 +13,19 @@
 # %% [markdown]
 # # Scoreboard
 #
-# One row per table and figure of the paper: how far this project reproduces it on the
-# profile this book was built from, the headline metric, this project's value beside the
-# paper's, and whether the paper's claim holds here. It is read from
-# `results/<profile>/scoreboard.csv`, which `cam-repro run` builds from the status record
-# each notebook writes.
+# One row per table and figure of the paper: what this project finds on the profile this
+# book was built from, the headline metric, this project's value beside the paper's, and
+# whether the paper's claim holds here. It is read from `results/<profile>/scoreboard.csv`,
+# which `cam-repro run` builds from the status record each notebook writes.
 #
-# *status*: **reproduced** (the experiment ran at this profile's scale and the headline
-# value is this project's), **partial** (some rows or panels only), **not yet** (the
-# experiment is not built; the page shows the paper's numbers only). *claim_holds*:
-# **yes** / **no** when tested at this profile's scale, **not tested** otherwise.
+# *status* is decided in one place (`cam_core.common.verdicts.status_word`) from the item's
+# claims and the scale. At `full` scale: **reproduced** (the claims hold and the headline lies
+# within the tolerance of `data/paper/tolerances.csv`), **partly reproduced**, **not
+# reproduced**, **not run**. At `cpu` scale, on stand-in data and small networks, the words
+# say **holds / partly holds / does not hold / not tested at laptop scale**: never
+# "reproduced". A `smoke` run only shows that the code runs: **ran**, and no claim is
+# judged. *coverage*: **complete**, **partial** (some rows or panels only) or **not built**.
+# *claim holds*: **yes** / **no** when tested at this scale, **not tested** otherwise.
 
 # %% tags=["parameters", "hide-input"]
 profile = "cpu"  # smoke, cpu or full (src/cam_core/profiles.yaml)

@@ -73,7 +73,7 @@ with results.Experiment(params) as experiment:
         experiment.write_csv(f"{name}.csv", frame)
     curves_figure = tables123.plot_learning_curves(out.frames["learning_curves"])
     experiment.save_figure("learning_curves.png", curves_figure, dpi=110)
-    experiment.write_status(out.status, out.headline, out.claim_holds, out.notes)
+    experiment.write_status(out.coverage, out.headline, out.claim_holds, out.notes)
 display(Markdown(f"**Caveat.** {out.notes}"))
 
 # %% [markdown]

@@ -63,7 +63,7 @@ with results.Experiment(params) as experiment:
         experiment.write_csv(f"{name}.csv", frame)
     sweep_figure = tables123.plot_maxboxacc(out.frames["maxboxacc_curves"], params["threshold"])
     experiment.save_figure("maxboxacc.png", sweep_figure, dpi=110)
-    experiment.write_status(out.status, out.headline, out.claim_holds, out.notes)
+    experiment.write_status(out.coverage, out.headline, out.claim_holds, out.notes)
 display(Markdown(f"**Caveat.** {out.notes}"))
 
 # %% [markdown]

@@ -58,7 +58,7 @@ with results.Experiment(params) as experiment:
     out = tables123.table3(params, progress=print)
     experiment.write_csv("table3.csv", out.table)
     experiment.write_csv("claims.csv", out.claims)
-    experiment.write_status(out.status, out.headline, out.claim_holds, out.notes)
+    experiment.write_status(out.coverage, out.headline, out.claim_holds, out.notes)
 display(Markdown(f"**Caveat.** {out.notes}"))
 
 # %% [markdown]

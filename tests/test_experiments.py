@@ -55,7 +55,7 @@ def test_tables_put_paper_and_reproduced_side_by_side(smoke_run):
     assert row["diff_top1"] == pytest.approx(row["top1"] - row["paper_top1"], abs=0.011)
     assert t1.table.set_index("network").loc["VGGnet", "reproduced_by"] == "not run"
     assert pd.isna(t1.table.set_index("network").loc["VGGnet", "seeds"])
-    assert t1.status == "partial"  # rows left out by request
+    assert t1.coverage == "partial"  # rows left out by request
     assert t1.headline == pytest.approx(row["top5"])
     curves = t1.frames["learning_curves"]
     assert {"network", "seed", "epoch", "val_acc"} <= set(curves.columns)
@@ -77,7 +77,7 @@ def test_tables_put_paper_and_reproduced_side_by_side(smoke_run):
     t3rows = t3.table.set_index("method")
     assert t3rows.loc["GoogLeNet-GAP (heuristics)", "seeds"] == 2
     assert t3rows.loc["AlexNet", "reproduced_by"].startswith("quoted from the paper")
-    assert t3.status == "partial" and t3.claims.iloc[-1]["verdict"] == "not tested"
+    assert t3.coverage == "partial" and t3.claims.iloc[-1]["verdict"] == "not tested"
 
 
 def test_claims_have_numbers_and_a_verdict(smoke_run):

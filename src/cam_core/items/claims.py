@@ -14,16 +14,14 @@ import numpy as np
 import pandas as pd
 from scipy.stats import beta
 
+from cam_core.common.verdicts import (
+    JUDGED,
+    PROFILES,
+    VERDICTS,
+    status_word,
+)
 from cam_core.validate import fail
 
-VERDICTS = ("holds", "does not hold", "not distinguishable", "not tested")
-JUDGED = VERDICTS[:3]
-PROFILES = ("smoke", "cpu", "full")
-FULL_STATUSES = ("reproduced", "partly reproduced", "not reproduced", "not run")
-CPU_STATUSES = tuple(
-    f"{w} at laptop scale" for w in ("holds", "partly holds", "does not hold", "not tested")
-)
-SMOKE_STATUS = "ran"
 SMOKE_REASON = "smoke run: tiny nets, one epoch; numbers mean nothing"
 NUMBER_FIELDS = ("measured", "low", "high", "paper")
 TEXT_FIELDS = ("claim_id", "text", "unit", "criterion", "verdict", "reason", "data")
@@ -357,34 +355,11 @@ def smoke_claim(claim: Claim) -> Claim:
 def item_status(
     claims: Sequence[Claim], profile: str, headline_within_tolerance: bool | None
 ) -> str:
-    """The item's word in the book, from its claims and the run profile (the one place).
-
-    A claim "not tested" counts as not holding. full: "reproduced" when every claim holds and
-    the headline is within tolerance (None: the item has no toleranced headline), all hold
-    but the headline is outside it -> "partly reproduced", some hold -> "partly reproduced",
-    none hold -> "not reproduced", no claims or all "not tested" -> "not run". cpu: the same
-    counts give "holds / partly holds / does not hold at laptop scale", and no claims or all
-    "not tested" give "not tested at laptop scale"; the headline is not compared with the
-    paper's. smoke: always "ran".
-    """
-    if profile not in PROFILES:
-        fail("profile", f"one of {', '.join(PROFILES)}", repr(profile))
+    """:func:`status_word` of ``claims``' verdicts."""
     for i, claim in enumerate(claims):
         if not isinstance(claim, Claim):
             fail(f"claims[{i}]", "a Claim", type(claim).__name__)
-    if headline_within_tolerance is not None and not isinstance(headline_within_tolerance, bool):
-        fail("headline_within_tolerance", "True, False or None", repr(headline_within_tolerance))
-    if profile == "smoke":
-        return SMOKE_STATUS
-    words = FULL_STATUSES if profile == "full" else CPU_STATUSES
-    holding = sum(c.verdict == "holds" for c in claims)
-    if all(c.verdict == "not tested" for c in claims):  # also: no claims at all
-        return words[3]
-    if holding == len(claims):
-        if profile == "full" and headline_within_tolerance is False:
-            return words[1]
-        return words[0]
-    return words[1] if holding else words[2]
+    return status_word(profile, [c.verdict for c in claims], headline_within_tolerance)
 
 
 @dataclass

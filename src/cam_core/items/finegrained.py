@@ -526,7 +526,7 @@ def table4_status(
     first = results[0].table.set_index("variant")["accuracy"]
     mine = claims[claims["evidence"].str.startswith(results[0].network + ":")]
     return {
-        "status": "reproduced" if profile == "full" else "partial",
+        "coverage": "complete" if profile == "full" else "partial",
         "reproduced_value": round(float(first["CAM crop"]), 2),
         "claim_holds": str(mine["holds"].iloc[0]),
         "notes": "; ".join(f"{c}: {h}" for c, h in zip(mine["claim"], mine["holds"], strict=True))
@@ -545,7 +545,7 @@ def figure7_status(
     if len(claims) > 1:
         notes += f"; context (not the claim): {claims.loc[1, 'evidence']}"
     return {
-        "status": "reproduced" if profile == "full" else "partial",
+        "coverage": "complete" if profile == "full" else "partial",
         "reproduced_value": round(result.box_accuracy, 2),
         "claim_holds": str(claims.loc[0, "holds"]),
         "notes": notes,

@@ -299,7 +299,7 @@ def figure8_status(summary: pd.DataFrame, profile: str, ratio: float = 1.5) -> d
     peak falls in the box at least ``ratio`` times as often as chance (the box's area)."""
     if "peak in box (%)" not in summary:
         return {
-            "status": "partial",
+            "coverage": "partial",
             "claim_holds": "not tested",
             "notes": "no target set with boxes",
         }
@@ -316,7 +316,7 @@ def figure8_status(summary: pd.DataFrame, profile: str, ratio: float = 1.5) -> d
         )
     )
     return {
-        "status": "reproduced" if profile == "full" else "partial",
+        "coverage": "complete" if profile == "full" else "partial",
         "reproduced_value": float(boxed["peak in box (%)"].iloc[0]),
         "claim_holds": "yes" if bool(hits.all()) else "no",
         "notes": notes,

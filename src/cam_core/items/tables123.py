@@ -75,7 +75,7 @@ class TableResult:
     table: pd.DataFrame
     claims: pd.DataFrame
     frames: dict[str, pd.DataFrame]
-    status: str
+    coverage: str
     headline: float | None
     claim_holds: str
     notes: str
@@ -201,7 +201,7 @@ def table1(params: dict[str, Any], progress: Callable[[str], None] | None = None
         table=table,
         claims=claims_df,
         frames=frames,
-        status="reproduced" if not missing else "partial",
+        coverage="complete" if not missing else "partial",
         headline=round(head[2][0], 2) if head else None,
         claim_holds=_overall(claims_df),
         notes=_notes(recipe, splits, missing),
@@ -316,7 +316,7 @@ def table2(params: dict[str, Any], progress: Callable[[str], None] | None = None
             "gt_known_by_size": by_size,
             "training_times": training_times(family),
         },
-        status="reproduced" if not missing else "partial",
+        coverage="complete" if not missing else "partial",
         headline=round(head["loc_top5_error"][0], 2) if head else None,
         claim_holds=_overall(
             claims[
@@ -467,7 +467,7 @@ def table3(params: dict[str, Any], progress: Callable[[str], None] | None = None
         table=table,
         claims=claims,
         frames={},
-        status="partial",
+        coverage="partial",
         headline=round(stats[heur]["loc_top5_error"][0], 2),
         claim_holds="yes" if claims.loc[0, "verdict"] == "holds" else "no",
         notes=_notes(recipe, splits, [])

@@ -7,13 +7,14 @@ import pandas as pd
 
 from cam_core.common import profiles
 from cam_core.common.results import (
-    NOT_YET,
+    NOT_BUILT,
     SCOREBOARD_COLUMNS,
     SCOREBOARD_FILE,
     atomic_write_csv,
     headline_paper_value,
     read_status,
 )
+from cam_core.common.verdicts import NOT_RUN
 from cam_core.validate import fail
 
 
@@ -34,7 +35,7 @@ def _blank(value: object) -> bool:
 def build_scoreboard(out_dir: str | Path, profile: str) -> pd.DataFrame:
     """One row per table and figure from the status records under ``out_dir``.
 
-    An item without a record (never run, or failed) is "not yet" and "not tested".
+    An item without a record at this profile (never run, or failed) is "not run".
     """
     profiles.check_profile(profile)
     rows = []
@@ -43,8 +44,9 @@ def build_scoreboard(out_dir: str | Path, profile: str) -> pd.DataFrame:
         if record is None or record.get("profile") != profile:
             record = {
                 "item": item,
-                "status": NOT_YET,
+                "status": NOT_RUN,
                 "profile": profile,
+                "coverage": NOT_BUILT,
                 "headline_metric": profiles.item_info(item)["metric"],
                 "reproduced_value": None,
                 "paper_value": headline_paper_value(item),
