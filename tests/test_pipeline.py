@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 
 from cam_core.common import profiles
@@ -109,8 +110,12 @@ class FakeExecutor:
 
     def __call__(self, job: pipeline.Job, layout: pipeline.Layout, progress_bar: bool) -> None:
         self.calls.append(job.name)
+        failed = layout.failed / f"{job.name}.ipynb"  # as pipeline.execute keeps a failed run
         if job.name in self.fail:
+            failed.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(nbformat.v4.new_notebook(), failed)
             raise RuntimeError(f"{job.name} broke")
+        failed.unlink(missing_ok=True)
         if job.name != pipeline.SCOREBOARD_PAGE:
             folder = layout.root / job.name
             folder.mkdir(parents=True, exist_ok=True)
@@ -207,6 +212,22 @@ def test_failed_notebook_is_retried(fake_repo: Path, monkeypatch: pytest.MonkeyP
     assert (runs["wall_s"] >= runs["executing_s"]).all() and runs["executing_s"].iloc[2] == 0
     assert runs["wall_s"].iloc[2] > 0  # hashing and the scoreboard count, even when all cached
     assert list(pipeline.run_summary(fake_repo / "nowhere").columns) == list(runs.columns)
+
+
+def test_a_failed_rerun_marks_the_old_result_stale(
+    fake_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _run(monkeypatch, FakeExecutor())
+    out = _run(monkeypatch, FakeExecutor(fail={"table3"}), force=True, only=["table3"])
+    assert "table3: FAILED" in out
+    board = pd.read_csv(fake_repo / "results" / "smoke" / "scoreboard.csv").set_index("item")
+    assert board.loc["table3", "status"] == "stale (last good run: unknown)"
+    assert not board.drop(index="table3")["status"].str.startswith("stale").any()
+    page = (fake_repo / "book" / "generated" / "table3.ipynb").read_text()
+    assert "Stale (last good run: unknown)" in page and "# table3" in page  # the old page
+    _run(monkeypatch, FakeExecutor(), only=["table3"])  # a good run clears the mark
+    board = pd.read_csv(fake_repo / "results" / "smoke" / "scoreboard.csv").set_index("item")
+    assert not str(board.loc["table3", "status"]).startswith("stale")
 
 
 # --- papermill for real, with notebooks that run in about a second ------------------------

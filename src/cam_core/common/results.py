@@ -31,6 +31,7 @@ from cam_core.common.verdicts import status_word
 from cam_core.validate import fail
 
 STATUS_FILE = "status.json"
+FAILED_DIR = "failed"  # under out_dir: the executed copy of each notebook whose last run failed
 PROVENANCE_FILE = "provenance.json"
 SCOREBOARD_FILE = "scoreboard.csv"
 SCOREBOARD_COLUMNS = [
@@ -331,6 +332,19 @@ def headline_paper_value(item: str) -> float | None:
     if int(mask.sum()) != 1:
         fail("item", f"one paper row matching {spec['where']}", f"{int(mask.sum())} rows")
     return float(table.loc[mask, spec["column"]].iloc[0])
+
+
+def stale_mark(out_dir: str | Path, item: str) -> str | None:
+    """``"stale (last good run: <commit>)"`` when ``item``'s last run under ``out_dir``
+    failed while an earlier result is still there, else None."""
+    folder = Path(out_dir) / item
+    if not (Path(out_dir) / FAILED_DIR / f"{item}.ipynb").is_file():
+        return None
+    if not (folder / STATUS_FILE).is_file():
+        return None  # nothing earlier to be stale: the item is "not run"
+    prov = folder / PROVENANCE_FILE
+    commit = json.loads(prov.read_text()).get("git_commit") if prov.is_file() else None
+    return f"stale (last good run: {str(commit or 'unknown')[:12]})"
 
 
 def read_status(out_dir: str | Path, item: str) -> dict[str, Any] | None:

@@ -96,7 +96,7 @@ class Layout:
         self.notebooks = self.root / "notebooks"
         self.cache = self.root / ".cache"
         self.staging = self.root / ".staging"
-        self.failed = self.root / "failed"
+        self.failed = self.root / results.FAILED_DIR
 
     def executed(self, name: str) -> Path:
         return self.notebooks / f"{name}.ipynb"
@@ -258,6 +258,17 @@ def _placeholder(name: str, profile: str) -> nbformat.NotebookNode:
     return nb
 
 
+def _marked_stale(executed: Path, name: str, stale: str, profile: str) -> nbformat.NotebookNode:
+    """The last good page with a first cell saying that a later run of it failed."""
+    nb = nbformat.read(executed, as_version=4)
+    text = (
+        f"**{stale.capitalize()}.** The latest run of this page failed; what follows is its last "
+        f"good run. See `results/{profile}/{results.FAILED_DIR}/{name}.ipynb` for the error."
+    )
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell(text))
+    return nb
+
+
 def publish(layout: Layout, profile: str, book_dir: Path | None = None) -> Path:
     """Copy the profile's executed notebooks to ``book/generated`` (placeholders for gaps)."""
     book_dir = book_dir or book_generated_dir()
@@ -269,7 +280,10 @@ def publish(layout: Layout, profile: str, book_dir: Path | None = None) -> Path:
             stale.unlink()
     for name in names:
         executed = layout.executed(name)
-        if executed.is_file():
+        stale = results.stale_mark(layout.root, name)
+        if executed.is_file() and stale:
+            page = nbformat.writes(_marked_stale(executed, name, stale, profile)).encode()
+        elif executed.is_file():
             page = executed.read_bytes()
         else:
             page = nbformat.writes(_placeholder(name, profile)).encode()
@@ -429,6 +443,7 @@ def run(
                     flush=True,
                 )
                 log.add(job.name, "failed", time.perf_counter() - start)
+                record_path.unlink(missing_ok=True)  # the next run retries it
                 continue
             wall = time.perf_counter() - start
             log.add(job.name, "executed", wall)

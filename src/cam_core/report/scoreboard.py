@@ -13,6 +13,7 @@ from cam_core.common.results import (
     atomic_write_csv,
     headline_paper_value,
     read_status,
+    stale_mark,
 )
 from cam_core.common.verdicts import NOT_RUN
 from cam_core.validate import fail
@@ -35,7 +36,8 @@ def _blank(value: object) -> bool:
 def build_scoreboard(out_dir: str | Path, profile: str) -> pd.DataFrame:
     """One row per table and figure from the status records under ``out_dir``.
 
-    An item without a record at this profile (never run, or failed) is "not run".
+    An item without a record at this profile (never run, or failed) is "not run"; one whose
+    last run failed after an earlier good one is "stale (last good run: <commit>)".
     """
     profiles.check_profile(profile)
     rows = []
@@ -52,7 +54,10 @@ def build_scoreboard(out_dir: str | Path, profile: str) -> pd.DataFrame:
                 "paper_value": headline_paper_value(item),
                 "claim_holds": "not tested",
             }
-        rows.append({column: record.get(column) for column in SCOREBOARD_COLUMNS})
+        row = {column: record.get(column) for column in SCOREBOARD_COLUMNS}
+        stale = stale_mark(out_dir, item) if row["status"] != NOT_RUN else None
+        row["status"] = stale or row["status"]
+        rows.append(row)
     table = pd.DataFrame(rows, columns=SCOREBOARD_COLUMNS)
     for column in ("reproduced_value", "paper_value"):
         table[column] = [None if _blank(v) else float(v) for v in table[column]]
