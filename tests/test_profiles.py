@@ -165,4 +165,6 @@ def test_parameters_table() -> None:
     assert table.loc["baselines", "value"] == "backprop"
     assert table.loc["baseline_networks", "value"] == "small-googlenet, small-vgg, small-alexnet"
     assert table.loc["data_root", "value"] == "None"
+    assert table.loc["out_dir", "value"] == "results/smoke"  # never the machine's full path
     assert "item" not in table.index
+    assert profiles.display_path("/somewhere/else/cam-data") == ".../cam-data"

@@ -194,14 +194,27 @@ def from_cell(item: str, namespace: Mapping[str, Any]) -> dict[str, Any]:
     return validate_parameters(item, **{name: namespace[name] for name in names})
 
 
-def parameters_table(params: dict[str, Any]) -> "pd.DataFrame":
-    """The resolved parameters as a two-column table for a notebook page."""
+def display_path(path: str | Path | None) -> str:
+    """A path as a page shows it: relative to the repository when inside it (``results/cpu``),
+    else only its last part after ``.../``; pages never show a machine's absolute paths."""
+    if path is None:
+        return "None"
+    path, root = Path(path).resolve(), repo_root().resolve()
+    if path == root or root in path.parents:
+        return path.relative_to(root).as_posix() or "."
+    return f".../{path.name}"
 
-    rows = [
-        (name, ", ".join(map(str, v)) if isinstance(v, list) else str(v))
-        for name, v in params.items()
-        if name != "item"
-    ]
+
+def parameters_table(params: dict[str, Any]) -> "pd.DataFrame":
+    """The resolved parameters as a two-column table for a notebook page (paths shown by
+    :func:`display_path`)."""
+
+    def shown(name: str, value: object) -> str:
+        if name in ("out_dir", "data_root"):
+            return display_path(value)
+        return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+    rows = [(name, shown(name, v)) for name, v in params.items() if name != "item"]
     return pd.DataFrame(rows, columns=["parameter", "value"]).set_index("parameter")
 
 
