@@ -154,7 +154,27 @@ def _image_files(folder: Path) -> list[os.DirEntry]:
 # --------------------------------------------------------------------------- train
 
 
-class IlsvrcTrain(Dataset):
+class _Reported:
+    """What a dataset index read from disk left out or fixed, from its ``_errors``."""
+
+    _errors: _Errors
+
+    @property
+    def skipped(self) -> dict[str, list[str]]:
+        """Reason -> image files left out (see :data:`REASONS`)."""
+        return self._errors.skipped
+
+    @property
+    def messages(self) -> list[str]:
+        """One line per problem (or warning) found, in order."""
+        return self._errors.messages
+
+    def caveats(self) -> list[str]:
+        """One line per skip (or warning) reason, for a table's caveats."""
+        return self._errors.caveats()
+
+
+class IlsvrcTrain(_Reported, Dataset):
     """``train/<wnid>/*.JPEG`` -> ``(transform(PIL RGB image), label)``.
 
     ``classes``: wnids in label order; ``None`` takes :func:`ilsvrc_classes` (sorted wnids
@@ -220,20 +240,6 @@ class IlsvrcTrain(Dataset):
                 self.samples.append((rel, self.class_to_idx[folder]))
         self.samples.sort(key=lambda s: (s[1], s[0]))
 
-    @property
-    def skipped(self) -> dict[str, list[str]]:
-        """Reason -> image files left out (see :data:`REASONS`)."""
-        return self._errors.skipped
-
-    @property
-    def messages(self) -> list[str]:
-        """One line per problem found, in order."""
-        return self._errors.messages
-
-    def caveats(self) -> list[str]:
-        """One line per skip reason, for a table's caveats."""
-        return self._errors.caveats()
-
     def __len__(self) -> int:
         return len(self.samples)
 
@@ -261,7 +267,7 @@ class ValRecord:
     box_labels: np.ndarray
 
 
-class IlsvrcVal(Dataset):
+class IlsvrcVal(_Reported, Dataset):
     """ILSVRC val -> ``(image (3, S, S) float32, label, boxes (G, 4) float64, box_labels (G,))``.
 
     Boxes are in the transformed image's pixel coordinates (edges, x1/y1 exclusive), so
@@ -455,23 +461,9 @@ class IlsvrcVal(Dataset):
         return ValRecord(rel, label, (w, h), clipped, labels, moved[keep], labels[keep])
 
     @property
-    def skipped(self) -> dict[str, list[str]]:
-        """Reason -> image files left out (see :data:`REASONS`)."""
-        return self._errors.skipped
-
-    @property
     def warnings(self) -> dict[str, list[str]]:
         """Reason -> image files kept with a fixed-up box (see :data:`WARNINGS`)."""
         return self._errors.warnings
-
-    @property
-    def messages(self) -> list[str]:
-        """One line per problem or warning, in order."""
-        return self._errors.messages
-
-    def caveats(self) -> list[str]:
-        """One line per skip or warning reason, for a table's caveats."""
-        return self._errors.caveats()
 
     def __len__(self) -> int:
         return len(self.records)
