@@ -10,8 +10,8 @@ from torch import nn
 import cam_core  # noqa: F401  (first: makes torchvision importable)
 from cam_core.common import paper
 from cam_core.datasets import base
+from cam_core.items import claims, table5
 from cam_core.items import finegrained as fg
-from cam_core.items import table5
 from cam_core.nets.features import fit_linear_svm
 from cam_core.nets.models import CAMNet
 from cam_core.validate import InputError
@@ -135,24 +135,28 @@ def test_context_crops_add_warped_rows(tmp_path):
     assert "boxes warped as the paper crops them" in fg.check_claims(res).loc[0, "evidence"]
 
 
+def _percent_interval(hits, total, confidence=0.95):
+    return claims.binomial_interval(hits, total, confidence, percent=True)
+
+
 def test_binomial_interval_known_answers():
     # k = 0 and k = n have closed forms: upper 1 - (a/2)^(1/n), lower (a/2)^(1/n)
-    assert fg.binomial_interval(0, 10) == (0.0, pytest.approx(100 * (1 - 0.025**0.1)))
-    assert fg.binomial_interval(10, 10) == (pytest.approx(100 * 0.025**0.1), 100.0)
-    assert fg.binomial_interval(0, 10)[1] == pytest.approx(30.850, abs=1e-3)
+    assert _percent_interval(0, 10) == (0.0, pytest.approx(100 * (1 - 0.025**0.1)))
+    assert _percent_interval(10, 10) == (pytest.approx(100 * 0.025**0.1), 100.0)
+    assert _percent_interval(0, 10)[1] == pytest.approx(30.850, abs=1e-3)
     # 5 of 10: the tabulated Clopper-Pearson interval 18.71-81.29%
-    low, high = fg.binomial_interval(5, 10)
+    low, high = _percent_interval(5, 10)
     assert (round(low, 2), round(high, 2)) == (18.71, 81.29)
     # 217 of 1000 from the beta quantiles that define the interval
     from scipy.stats import beta
 
-    low, high = fg.binomial_interval(217, 1000, 0.9)
+    low, high = _percent_interval(217, 1000, 0.9)
     assert low == pytest.approx(100 * beta.ppf(0.05, 217, 784))
     assert high == pytest.approx(100 * beta.ppf(0.95, 218, 783))
     with pytest.raises(InputError, match=r"^hits: expected an int in 0\.\.total"):
-        fg.binomial_interval(11, 10)
+        _percent_interval(11, 10)
     with pytest.raises(InputError, match=r"^confidence: expected a float in \(0, 1\)"):
-        fg.binomial_interval(1, 10, 95)
+        _percent_interval(1, 10, 95)
 
 
 def test_share_claim_verdicts():
@@ -194,7 +198,7 @@ def test_figure7_claims_and_status_on_a_hand_made_result():
     context = claims.loc[1, "evidence"]
     assert "whole image 10.0%, centred box 0.0% (+15.0 points over the whole image)" in context
     status = fg.figure7_status(res, 60.0, "cpu")  # 60% lies above 8.7-49.1%
-    assert status["claim_holds"] == "no" and status["status"] == "partial"
+    assert status["claim_holds"] == "no" and status["coverage"] == "partial"
     assert status["reproduced_value"] == 25.0
     assert "the paper's 60.0% (CUB-200-2011, GoogLeNet-GAP) lies above" in status["notes"]
     assert "; context (not the claim): net: CAM 25.0%" in status["notes"]

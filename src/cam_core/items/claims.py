@@ -301,7 +301,7 @@ def binomial_interval(
     hits: int, total: int, confidence: float = 0.95, percent: bool = False
 ) -> tuple[float, float]:
     """Exact (Clopper-Pearson) interval of the share ``hits / total``, as a fraction, or in
-    percent with ``percent=True`` (the numbers of the former ``finegrained.binomial_interval``)."""
+    percent with ``percent=True``."""
     for name, value in (("hits", hits), ("total", total)):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
             fail(name, "a non-negative int", repr(value))

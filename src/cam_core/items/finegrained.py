@@ -26,7 +26,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from scipy.stats import binomtest
 from sklearn.pipeline import Pipeline
 from torch.utils.data import DataLoader
 
@@ -37,6 +36,7 @@ from cam_core.core.metrics import box_accuracy, iou_elementwise
 from cam_core.datasets import cub
 from cam_core.datasets.base import ResizedImages, TargetSet, image_sizes
 from cam_core.fingerprint import dataset_fingerprint, weights_fingerprint
+from cam_core.items.claims import binomial_interval
 from cam_core.items.svm_cams import CamPanel, cam_panel, examples_per_class, svm_cams
 from cam_core.items.table5 import FeatureSet, target_features
 from cam_core.nets import features as cfeatures
@@ -64,7 +64,6 @@ __all__ = [
     "figure7_claims",
     "share_claim",
     "ShareClaim",
-    "binomial_interval",
     "CUB_BOX_ACCURACY_KEY",
     "class_rows",
     "finegrained_targets",
@@ -400,7 +399,7 @@ def box_accuracy_table(
     named = [(f"CAM of {r.network}", r.ious, paper_value) for r in results]
     named += [(f"{name} (no image seen)", ious, None) for name, ious in blind]
     for label, ious, paper_share in named:
-        low, high = binomial_interval(int(np.sum(ious >= 0.5)), len(ious))
+        low, high = binomial_interval(int(np.sum(ious >= 0.5)), len(ious), percent=True)
         rows.append(
             {
                 "boxes": label,
@@ -411,20 +410,6 @@ def box_accuracy_table(
             }
         )
     return pd.DataFrame(rows).set_index("boxes")
-
-
-def binomial_interval(hits: int, total: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Exact (Clopper-Pearson) ``confidence`` interval, in percent, of the share of
-    ``hits`` among ``total`` independent trials (e.g. boxes with IoU >= 0.5)."""
-    for name, value in (("hits", hits), ("total", total)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
-            fail(name, "a non-negative int", repr(value))
-    if total < 1 or hits > total:
-        fail("hits", f"an int in 0..total with total >= 1 (total {total})", repr(hits))
-    if not isinstance(confidence, float) or not 0.0 < confidence < 1.0:
-        fail("confidence", "a float in (0, 1), e.g. 0.95", repr(confidence))
-    ci = binomtest(int(hits), int(total)).proportion_ci(confidence, method="exact")
-    return 100.0 * float(ci.low), 100.0 * float(ci.high)
 
 
 @dataclass(frozen=True)
@@ -466,7 +451,7 @@ def share_claim(hits: np.ndarray, paper_percent: float, confidence: float = 0.95
     if not 0.0 <= paper_percent <= 100.0:
         fail("paper_percent", "a share in percent, 0..100", repr(paper_percent))
     k, n = int(hits.sum()), len(hits)
-    low, high = binomial_interval(k, n, confidence)
+    low, high = binomial_interval(k, n, confidence, percent=True)
     return ShareClaim(k, n, 100.0 * k / n, low, high, float(paper_percent), confidence)
 
 
