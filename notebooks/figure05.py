@@ -157,11 +157,10 @@ viz.show(comparison.figure)
 # share of the object's pixels (exact masks; at `full` scale the ground-truth boxes stand
 # in) where the map is at least `threshold` of its maximum, the pixels a reader sees lit;
 # *on object* is the share of those lit pixels that lie on the object (a map lighting the
-# whole image would cover 100% but only as much as the object's share of the image,
-# about 15% here, would be on the object). *mean IoU* and *box accuracy* (IoU >= 0.5) score
-# the box the paper's rule draws from each map. All in percent. The claim is about
-# coverage; the on-object share is there to show the price: at `cpu` scale backprop's few lit
-# pixels lie on the object more often than a CAM's broad region does.
+# whole image would cover 100% but only as much as the object's share of the image would be
+# on the object). *mean IoU* and *box accuracy* (IoU >= 0.5) score the box the paper's rule
+# draws from each map. All in percent. The claim is about coverage; the on-object share is
+# there to show the price of a broad map.
 
 # %%
 comparison.summary.set_index("maps")
