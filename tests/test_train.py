@@ -171,7 +171,7 @@ DDP_SCRIPT = textwrap.dedent(
     sys.path.insert(0, sys.argv[2])
     from test_train import toy_net, toy_problem
     from cam_core.nets.train import TrainConfig, map_batches, distributed_context, train_model
-    config = TrainConfig(epochs=2, batch_size=8, lr=0.5, seed=4)
+    config = TrainConfig(epochs=2, batch_size=16, lr=0.5, seed=4)  # the global batch
     model = toy_net()
     history = train_model(model, toy_problem(), toy_problem(30, seed=9), config)
     ctx = distributed_context()
@@ -186,8 +186,9 @@ DDP_SCRIPT = textwrap.dedent(
 
 
 @pytest.mark.slow
-def test_ddp_two_ranks_equal_one_process_with_double_batch(tmp_path):
-    """Two gloo ranks with batch 8 see, step by step, the same 16 images as one process with 16."""
+def test_ddp_two_ranks_equal_one_process_at_the_same_global_batch(tmp_path):
+    """Two gloo ranks with the global batch 16 (8 each) see, step by step, the same 16 images
+    as one process, and reach the same weights: the recipe does not depend on the ranks."""
     script = tmp_path / "ddp_job.py"
     script.write_text(DDP_SCRIPT)
     out = tmp_path / "ddp.pt"
@@ -233,3 +234,16 @@ def test_a_checkpoint_of_another_config_is_never_loaded(tmp_path):
     assert all(
         torch.equal(a, b) for a, b in zip(same.parameters(), fresh.parameters(), strict=True)
     )
+
+
+def test_the_global_batch_is_split_over_the_ranks():
+    from cam_core.nets import train
+
+    data, config = toy_problem(48), TrainConfig(epochs=1, batch_size=16)
+    three = train.DistContext(rank=1, world_size=3)
+    with pytest.raises(InputError, match=r"^batch_size: expected a global batch divisible by"):
+        train._loader(data, config, three, shuffle=True)
+    two = train.DistContext(rank=1, world_size=2)
+    batches = [len(b[0]) for b in train._loader(data, config, two, shuffle=True)]
+    assert batches == [8, 8, 8]  # 24 images of this rank's shard, 16 / 2 per step
+    assert [len(b[0]) for b in train._loader(data, config, three, shuffle=False)] == [6, 6, 4]

@@ -33,7 +33,9 @@ SCHEDULES = ("cosine", "step", "constant")
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Hyper-parameters of one training run; ``batch_size`` is per process (per GPU under DDP)."""
+    """Hyper-parameters of one training run. ``batch_size`` is the global batch: under DDP
+    each of the W ranks takes ``batch_size / W`` images a step, so the recipe (and its
+    fingerprint) does not depend on the number of GPUs."""
 
     epochs: int = 10
     batch_size: int = 64
@@ -156,9 +158,16 @@ def _loader(
     else:
         order = torch.arange(n)
     shard = order[ctx.rank :: ctx.world_size].tolist()
+    if shuffle and config.batch_size % ctx.world_size:
+        fail(
+            "batch_size",
+            f"a global batch divisible by the {ctx.world_size} ranks",
+            config.batch_size,
+        )
+    per_rank = max(1, -(-config.batch_size // ctx.world_size))  # evaluation: ceil
     return DataLoader(
         Subset(dataset, shard),
-        batch_size=config.batch_size,
+        batch_size=per_rank,
         shuffle=False,
         num_workers=config.num_workers,
         persistent_workers=False,
