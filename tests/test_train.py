@@ -247,3 +247,57 @@ def test_the_global_batch_is_split_over_the_ranks():
     batches = [len(b[0]) for b in train._loader(data, config, two, shuffle=True)]
     assert batches == [8, 8, 8]  # 24 images of this rank's shard, 16 / 2 per step
     assert [len(b[0]) for b in train._loader(data, config, three, shuffle=False)] == [6, 6, 4]
+
+
+RESUME_SCRIPT = textwrap.dedent(
+    """
+    import os, signal, sys, torch
+    sys.path.insert(0, sys.argv[2])
+    from test_train import toy_net, toy_problem
+    from cam_core.nets.train import TrainConfig, train_model
+    kill_after = int(sys.argv[3])
+
+    def progress(row):
+        with open(sys.argv[1] + ".epochs", "a") as log:
+            log.write(f"{row['epoch']} ")
+        if row["epoch"] == kill_after:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    config = TrainConfig(epochs=4, batch_size=16, lr=0.5, seed=4)
+    train_model(toy_net(), toy_problem(), None, config, sys.argv[1], progress=progress)
+    """
+)
+
+
+@pytest.mark.slow
+def test_a_killed_run_resumes_to_the_uninterrupted_weights(tmp_path):
+    """SIGKILL after epoch 2 of 4, rerun: the run resumes from its per-epoch checkpoint
+    (weights, optimizer momentum, RNG) and ends with the weights of a run never killed."""
+    from cam_core.nets.train import partial_checkpoint_path
+
+    script, checkpoint = tmp_path / "job.py", tmp_path / "run.pt"
+    script.write_text(RESUME_SCRIPT)
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+
+    def job(kill_after: int) -> subprocess.CompletedProcess:
+        cmd = [sys.executable, str(script), str(checkpoint), str(Path(__file__).parent)]
+        return subprocess.run([*cmd, str(kill_after)], capture_output=True, env=env, timeout=120)
+
+    killed = job(2)
+    assert killed.returncode == -9, killed.stderr[-2000:]
+    assert partial_checkpoint_path(checkpoint).is_file() and not checkpoint.is_file()
+    assert job(0).returncode == 0
+    seen = Path(str(checkpoint) + ".epochs").read_text().split()
+    assert seen == ["1", "2", "3", "4"]  # the rerun trained epochs 3 and 4 only
+    assert checkpoint.is_file() and not partial_checkpoint_path(checkpoint).exists()
+    resumed = toy_net()
+    history, _ = load_training_checkpoint(checkpoint, resumed)
+    assert history["epoch"].tolist() == [1, 2, 3, 4]
+
+    torch.set_num_threads(1)
+    straight = toy_net()
+    train_model(straight, toy_problem(), None, TrainConfig(epochs=4, batch_size=16, lr=0.5, seed=4))
+    for (name, a), b in zip(
+        resumed.state_dict().items(), straight.state_dict().values(), strict=True
+    ):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-6, msg=name)

@@ -282,8 +282,12 @@ def train_model(
         )
     optimizer = _optimizer(model, config)
     criterion = nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
-    rows = []
-    for epoch in range(config.epochs):
+    rows: list[dict] = []
+    partial = None if checkpoint is None else partial_checkpoint_path(checkpoint)
+    start = 0
+    if partial is not None and partial.is_file():
+        start, rows = _resume(partial, model, optimizer, config)
+    for epoch in range(start, config.epochs):
         started = time.perf_counter()
         net.train()
         loader = _loader(train_set, config, ctx, shuffle=True, epoch=epoch)
@@ -315,12 +319,58 @@ def train_model(
             row["val_loss"], row["val_acc"] = evaluate(model, val_set, config, ctx)
         row["seconds"] = time.perf_counter() - started
         rows.append(row)
+        if partial is not None and ctx.is_main and epoch + 1 < config.epochs:
+            _save_partial(partial, model, optimizer, config, epoch + 1, rows)
         if progress is not None and ctx.is_main:
             progress(row)
     history = pd.DataFrame(rows)
     if checkpoint is not None and ctx.is_main:
         save_checkpoint(checkpoint, model, config, history)
+        partial.unlink(missing_ok=True)
     return history.assign(cached=False)
+
+
+def partial_checkpoint_path(checkpoint: str | Path) -> Path:
+    """Where a run writes its state after every epoch until it finishes: ``<name>.partial.pt``."""
+    checkpoint = Path(checkpoint)
+    return checkpoint.with_name(checkpoint.stem + ".partial" + checkpoint.suffix)
+
+
+def _save_partial(
+    path: Path, model: nn.Module, optimizer: torch.optim.Optimizer, config: TrainConfig,
+    epochs_done: int, rows: list[dict],
+) -> None:  # fmt: skip
+    """Atomically: weights, optimizer state, torch RNG states, epochs done, history so far."""
+    state = {
+        "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "optimizer": optimizer.state_dict(),
+        "rng": torch.get_rng_state(),
+        "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+        "epochs_done": epochs_done,
+        "history": {c: [r[c] for r in rows] for c in rows[0]},
+        "config_fingerprint": config.fingerprint(),
+    }
+    _atomic_save(state, path)
+
+
+def _resume(
+    path: Path, model: nn.Module, optimizer: torch.optim.Optimizer, config: TrainConfig
+) -> tuple[int, list[dict]]:
+    """(epochs done, history rows) of a killed run's partial checkpoint, its state restored;
+    (0, []) when it belongs to another config (its fingerprint is read before any weight)."""
+    state = read_torch_file(path, "checkpoint", "checkpoint file")
+    if not isinstance(state, dict) or state.get("config_fingerprint") != config.fingerprint():
+        return 0, []
+    load_strict(model, state["model"], str(path), "checkpoint")
+    optimizer.load_state_dict(state["optimizer"])
+    torch.set_rng_state(state["rng"])
+    if state["cuda_rng"] and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda_rng"])
+    history = state["history"]
+    rows = [
+        dict(zip(history, values, strict=True)) for values in zip(*history.values(), strict=True)
+    ]
+    return int(state["epochs_done"]), rows
 
 
 def map_batches(
