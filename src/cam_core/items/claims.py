@@ -305,8 +305,10 @@ def binomial_interval(
     for name, value in (("hits", hits), ("total", total)):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
             fail(name, "a non-negative int", repr(value))
-    if total < 1 or hits > total:
-        fail("hits", f"an int in 0..total with total >= 1 (total {total})", repr(hits))
+    if total < 1:
+        fail("total", "an int >= 1 (trials)", repr(total))
+    if hits > total:
+        fail("hits", f"an int in 0..total (total {total})", repr(hits))
     if not isinstance(confidence, float) or not 0.0 < confidence < 1.0:
         fail("confidence", "a float in (0, 1), e.g. 0.95", repr(confidence))
     k, n, alpha = int(hits), int(total), 1.0 - confidence
