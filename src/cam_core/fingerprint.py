@@ -13,7 +13,8 @@ from torch import nn
 
 from cam_core.paths import checkout_root
 
-__all__ = ["code_fingerprint", "dataset_fingerprint", "source_fingerprint", "weights_fingerprint"]
+__all__ = ["code_fingerprint", "dataset_fingerprint", "package_versions", "source_fingerprint"]
+__all__ += ["weights_fingerprint"]
 
 # the packages whose arithmetic every cached number goes through
 NUMERIC_PACKAGES = ("torch", "torchvision", "numpy", "scipy", "scikit-learn", "scikit-image")
@@ -61,17 +62,23 @@ def source_fingerprint(*paths: Path) -> str:
     return digest.hexdigest()
 
 
+def package_versions(names: tuple[str, ...]) -> list[str]:
+    """``"name==version"`` (or ``"name absent"``) for each installed distribution named."""
+    out = []
+    for name in names:
+        try:
+            out.append(f"{name}=={importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            out.append(f"{name} absent")
+    return out
+
+
 @functools.lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """sha256 hex of what every cached number depends on besides its own inputs: the whole
     ``cam_core`` source, the files under the checkout's ``data/``, and the versions of
     :data:`NUMERIC_PACKAGES`. Part of every cache key (models, scores, features, maps)."""
-    versions = []
-    for name in NUMERIC_PACKAGES:
-        try:
-            versions.append(f"{name}=={importlib.metadata.version(name)}")
-        except importlib.metadata.PackageNotFoundError:
-            versions.append(f"{name} absent")
+    versions = package_versions(NUMERIC_PACKAGES)
     package = Path(__file__).resolve().parent
     parts = [source_fingerprint(package), source_fingerprint(checkout_root() / "data"), *versions]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()

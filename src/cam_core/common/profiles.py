@@ -8,7 +8,6 @@ offending parameter before any work starts.
 
 import functools
 import hashlib
-import importlib.metadata
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from cam_core.fingerprint import package_versions
 from cam_core.paths import repo_root
 from cam_core.validate import fail
 
@@ -232,13 +232,7 @@ def data_fingerprint(profile: str, data_root: str | None = None) -> str:
     """
     check_profile(profile)
     if not load_profile(profile)["requires_data_root"]:
-        parts = []
-        for package in DATA_PACKAGES:
-            try:
-                parts.append(f"{package}=={importlib.metadata.version(package)}")
-            except importlib.metadata.PackageNotFoundError:
-                parts.append(f"{package} absent")
-        return _sha256(parts)
+        return _sha256(package_versions(DATA_PACKAGES))
     parts = []
     manifests = repo_root() / "data" / "manifests"
     for path in sorted(manifests.rglob("*")) if manifests.is_dir() else []:
