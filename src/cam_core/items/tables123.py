@@ -166,6 +166,7 @@ def table1(params: dict[str, Any], progress: Callable[[str], None] | None = None
         rows.append(row)
     table = _int_seeds(pd.DataFrame(rows))
     noise = _noise([v[1][1] for v in reproduced.values()])
+    cost = paper.paper_value("gap_classification_cost_high")  # the paper's "1-2 points"
     claims = []
     for gap, orig in (
         ("GoogLeNet-GAP", "GoogLeNet"),
@@ -175,13 +176,13 @@ def table1(params: dict[str, Any], progress: Callable[[str], None] | None = None
         if gap in reproduced and orig in reproduced:
             c = _claim(
                 "GAP costs at most ~2 points of top-1 classification error",
-                gap, orig, reproduced[gap][1][0], reproduced[orig][1][0], noise, margin=2.0,
+                gap, orig, reproduced[gap][1][0], reproduced[orig][1][0], noise, margin=cost,
             )  # fmt: skip
             claims.append(c)
     if "GoogLeNet-GAP" in reproduced and "GoogLeNet-GMP" in reproduced:
         a, b = reproduced["GoogLeNet-GAP"][1], reproduced["GoogLeNet-GMP"][1]
         diff = a[0] - b[0]
-        tol = max(2.0, _noise([a[1], b[1]]) if np.isfinite(_noise([a[1], b[1]])) else 0.0)
+        tol = max(cost, _noise([a[1], b[1]]) if np.isfinite(_noise([a[1], b[1]])) else 0.0)
         claims.append(
             {
                 "claim": "GAP and GMP classify about equally well (within 2 points or the noise)",
