@@ -78,3 +78,13 @@ def test_cam_core_makes_torchvision_importable_in_a_fresh_interpreter():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-1000:]
     assert "Conv2d(512, 512, kernel_size=(3, 3)" in done.stdout
+
+
+def test_all_finite_by_the_sum_and_its_overflow_fallback():
+    from cam_core.validate import all_finite
+
+    big = np.float32(3e38)  # two of them overflow a float32 sum to inf, yet both are finite
+    assert all_finite(torch.tensor([big, big])) and all_finite(np.array([big, big]))
+    assert not all_finite(torch.tensor([big, float("inf")]))
+    assert not all_finite(torch.tensor([float("inf"), -float("inf")]))  # the sum is NaN
+    assert not all_finite(np.array([1.0, np.nan])) and all_finite(np.zeros((2, 3)))

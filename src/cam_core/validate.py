@@ -51,14 +51,19 @@ def check_array(
             if isinstance(x, torch.Tensor)
             else np.issubdtype(x.dtype, np.floating)
         )
-        if is_float:
-            ok = (
-                bool(torch.isfinite(x).all())
-                if isinstance(x, torch.Tensor)
-                else bool(np.isfinite(x).all())
-            )
-            if not ok:
-                fail(name, "finite values", "NaN or inf")
+        if is_float and not all_finite(x):
+            fail(name, "finite values", "NaN or inf")
+
+
+def all_finite(x: torch.Tensor | np.ndarray) -> bool:
+    """Whether a float array holds no NaN or inf. A NaN or inf makes the sum non-finite, so a
+    finite sum (one pass, no mask) settles it; a non-finite sum, which may be an overflow of
+    finite values, is checked element by element."""
+    if isinstance(x, torch.Tensor):
+        with torch.no_grad():
+            return bool(torch.isfinite(x.sum())) or bool(torch.isfinite(x).all())
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.isfinite(x.sum())) or bool(np.isfinite(x).all())
 
 
 def check_boxes(name: str, boxes: object) -> np.ndarray:
