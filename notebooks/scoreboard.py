@@ -19,13 +19,7 @@
 # which `cam-repro run` builds from the status record each notebook writes.
 #
 # *status* is decided in one place (`cam_core.common.verdicts.status_word`) from the item's
-# claims and the scale. At `full` scale: **reproduced** (the claims hold and the headline lies
-# within the tolerance of `data/paper/tolerances.csv`), **partly reproduced**, **not
-# reproduced**, **not run**. At `cpu` scale, on stand-in data and small networks, the words
-# say **holds / partly holds / does not hold / not tested at laptop scale**: never
-# "reproduced". A `smoke` run only shows that the code runs: **ran**, and no claim is
-# judged. *coverage*: **complete**, **partial** (some rows or panels only) or **not built**.
-# *claim holds*: **yes** / **no** when tested at this scale, **not tested** otherwise.
+# claims and the scale; the words each scale can use are listed below the table.
 
 # %% tags=["parameters", "hide-input"]
 profile = "cpu"  # smoke, cpu or full (src/cam_core/profiles.yaml)
@@ -53,6 +47,9 @@ report_scoreboard.scoreboard_view(board).style.set_properties(**left).set_table_
 
 # %% tags=["hide-input"]
 board.value_counts("status").to_frame("items")
+
+# %% tags=["hide-input"]
+Markdown(report_scoreboard.words_legend())
 
 # %% [markdown]
 # Values are percent where the metric says so; an empty *paper value* means the paper's

@@ -252,3 +252,12 @@ def test_status_words_by_scale(profile, item, coverage, value, holds, word) -> N
     record |= {"reproduced_value": value, "paper_value": results.headline_paper_value(item)}
     assert results.record_status(record) == word
     assert profile == "full" or "reproduced" not in word
+
+
+def test_the_scoreboard_legend_lists_the_words_the_code_can_write() -> None:
+    from cam_core.common import verdicts
+
+    legend = report_scoreboard.words_legend()
+    words = (*verdicts.FULL_STATUSES, *verdicts.CPU_STATUSES, verdicts.SMOKE_STATUS)
+    for word in (*words, *results.COVERAGE, *results.CLAIM_VALUES):
+        assert f"**{word}**" in legend, word

@@ -10,12 +10,12 @@ __all__ += ["status_word"]
 VERDICTS = ("holds", "does not hold", "not distinguishable", "not tested")
 JUDGED = VERDICTS[:3]
 PROFILES = ("smoke", "cpu", "full")
-FULL_STATUSES = ("reproduced", "partly reproduced", "not reproduced", "not run")
 CPU_STATUSES = tuple(
     f"{w} at laptop scale" for w in ("holds", "partly holds", "does not hold", "not tested")
 )
 SMOKE_STATUS = "ran"
 NOT_RUN = "not run"  # no result record at this profile (never run, or its run failed)
+FULL_STATUSES = ("reproduced", "partly reproduced", "not reproduced", NOT_RUN)
 
 
 def status_word(

@@ -7,6 +7,8 @@ import pandas as pd
 
 from cam_core.common import profiles
 from cam_core.common.results import (
+    CLAIM_VALUES,
+    COVERAGE,
     NOT_BUILT,
     SCOREBOARD_COLUMNS,
     SCOREBOARD_FILE,
@@ -15,7 +17,7 @@ from cam_core.common.results import (
     read_status,
     stale_mark,
 )
-from cam_core.common.verdicts import NOT_RUN
+from cam_core.common.verdicts import CPU_STATUSES, FULL_STATUSES, NOT_RUN, SMOKE_STATUS
 from cam_core.validate import fail
 
 
@@ -81,3 +83,20 @@ def read_scoreboard(out_dir: str | Path) -> pd.DataFrame:
     table.insert(1, "title", [profiles.item_info(i)["title"] for i in table["item"]])
     table["claim"] = [profiles.item_info(i)["claim"] for i in table["item"]]
     return table
+
+
+def words_legend() -> str:
+    """Markdown listing the words each column can hold, read from the constants that decide
+    them (:mod:`cam_core.common.verdicts`, :mod:`cam_core.common.results`)."""
+
+    def words(values: tuple[str, ...]) -> str:
+        return ", ".join(f"**{v}**" for v in values)
+
+    return (
+        f"*status* at `full` scale: {words(FULL_STATUSES)}; the first needs every claim to hold "
+        "and the headline within the tolerance of `data/paper/tolerances.csv`. At `cpu` scale, "
+        f"on stand-in data and small networks: {words(CPU_STATUSES)}. At `smoke` scale, which "
+        f"only shows that the code runs: {words((SMOKE_STATUS,))}, and no claim is judged. An "
+        f"item with no result at the profile: {words((NOT_RUN,))}. *coverage*: {words(COVERAGE)}. "
+        f"*claim holds*: {words(CLAIM_VALUES)}."
+    )
