@@ -217,27 +217,29 @@ def _atomic_save(obj: Mapping, path: Path) -> None:
 
 
 def save_checkpoint(
-    path: str | Path, model: nn.Module, config: TrainConfig, history: pd.DataFrame
+    path: str | Path,
+    model: nn.Module,
+    config: TrainConfig,
+    history: pd.DataFrame,
+    extra: Mapping[str, object] | None = None,
 ) -> None:
-    """Write a finished run: weights, config fingerprint and per-epoch history, atomically."""
+    """Write a run, atomically: weights, config fingerprint, per-epoch history and ``extra``
+    (a run in progress adds its optimizer, RNG states and epochs done)."""
     module = model.module if isinstance(model, nn.parallel.DistributedDataParallel) else model
     _atomic_save(
         {
             "model": {k: v.detach().cpu() for k, v in module.state_dict().items()},
             "config_fingerprint": config.fingerprint(),
             "history": {c: [float(x) for x in history[c]] for c in history.columns},
+            **(extra or {}),
         },
         Path(path),
     )
 
 
-def load_training_checkpoint(
-    path: str | Path, model: nn.Module, fingerprint: str | None = None
-) -> tuple[pd.DataFrame, str] | None:
-    """Load :func:`save_checkpoint` weights into ``model``; returns (history, fingerprint).
-
-    With ``fingerprint``, the stored config fingerprint is compared first: a checkpoint of
-    another config leaves ``model`` untouched and returns None."""
+def _load_matching(path: str | Path, model: nn.Module, fingerprint: str | None) -> dict | None:
+    """A :func:`save_checkpoint` file's contents with its weights loaded into ``model``, or
+    None, ``model`` untouched, when its config fingerprint is not ``fingerprint``."""
     state = read_torch_file(path, "path", "checkpoint file")
     if (
         not isinstance(state, dict)
@@ -247,6 +249,19 @@ def load_training_checkpoint(
     if fingerprint is not None and state["config_fingerprint"] != fingerprint:
         return None
     load_strict(model, state["model"], str(path), "path")
+    return state
+
+
+def load_training_checkpoint(
+    path: str | Path, model: nn.Module, fingerprint: str | None = None
+) -> tuple[pd.DataFrame, str] | None:
+    """Load :func:`save_checkpoint` weights into ``model``; returns (history, fingerprint).
+
+    With ``fingerprint``, the stored config fingerprint is compared first: a checkpoint of
+    another config leaves ``model`` untouched and returns None."""
+    state = _load_matching(path, model, fingerprint)
+    if state is None:
+        return None
     return pd.DataFrame(state["history"]), state["config_fingerprint"]
 
 
@@ -320,7 +335,13 @@ def train_model(
         row["seconds"] = time.perf_counter() - started
         rows.append(row)
         if partial is not None and ctx.is_main and epoch + 1 < config.epochs:
-            _save_partial(partial, model, optimizer, config, epoch + 1, rows)
+            state = {
+                "optimizer": optimizer.state_dict(),
+                "rng": torch.get_rng_state(),
+                "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+                "epochs_done": epoch + 1,
+            }
+            save_checkpoint(partial, model, config, pd.DataFrame(rows), extra=state)
         if progress is not None and ctx.is_main:
             progress(row)
     history = pd.DataFrame(rows)
@@ -336,41 +357,19 @@ def partial_checkpoint_path(checkpoint: str | Path) -> Path:
     return checkpoint.with_name(checkpoint.stem + ".partial" + checkpoint.suffix)
 
 
-def _save_partial(
-    path: Path, model: nn.Module, optimizer: torch.optim.Optimizer, config: TrainConfig,
-    epochs_done: int, rows: list[dict],
-) -> None:  # fmt: skip
-    """Atomically: weights, optimizer state, torch RNG states, epochs done, history so far."""
-    state = {
-        "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-        "optimizer": optimizer.state_dict(),
-        "rng": torch.get_rng_state(),
-        "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
-        "epochs_done": epochs_done,
-        "history": {c: [r[c] for r in rows] for c in rows[0]},
-        "config_fingerprint": config.fingerprint(),
-    }
-    _atomic_save(state, path)
-
-
 def _resume(
     path: Path, model: nn.Module, optimizer: torch.optim.Optimizer, config: TrainConfig
 ) -> tuple[int, list[dict]]:
     """(epochs done, history rows) of a killed run's partial checkpoint, its state restored;
     (0, []) when it belongs to another config (its fingerprint is read before any weight)."""
-    state = read_torch_file(path, "checkpoint", "checkpoint file")
-    if not isinstance(state, dict) or state.get("config_fingerprint") != config.fingerprint():
+    state = _load_matching(path, model, config.fingerprint())
+    if state is None:
         return 0, []
-    load_strict(model, state["model"], str(path), "checkpoint")
     optimizer.load_state_dict(state["optimizer"])
     torch.set_rng_state(state["rng"])
     if state["cuda_rng"] and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda_rng"])
-    history = state["history"]
-    rows = [
-        dict(zip(history, values, strict=True)) for values in zip(*history.values(), strict=True)
-    ]
-    return int(state["epochs_done"]), rows
+    return int(state["epochs_done"]), pd.DataFrame(state["history"]).to_dict("records")
 
 
 def map_batches(
