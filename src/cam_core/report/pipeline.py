@@ -51,6 +51,11 @@ PERFORMANCE_PAGE = "performance"
 KERNEL_NAME = "python3"
 
 
+def guide_pages() -> list[str]:
+    """The :data:`GUIDE_PAGES` whose notebook exists in :func:`notebooks_dir`."""
+    return [g for g in GUIDE_PAGES if (notebooks_dir() / f"{g}.py").is_file()]
+
+
 def notebooks_dir() -> Path:
     """The jupytext sources, ``<repo>/notebooks``."""
     return paths.repo_root() / "notebooks"
@@ -140,8 +145,7 @@ def plan(
             fail(name, f"--{name.replace('_', '-')} instead of -p", "-p " + name)
     common = {"profile": profile, "data_root": data_root, "device": device, "out_dir": out_dir}
     jobs = []
-    guides = [g for g in GUIDE_PAGES if (notebooks_dir() / f"{g}.py").is_file()]
-    guides = [g for g in guides if not only or g in only]
+    guides = [g for g in guide_pages() if not only or g in only]
     for item in [*selected, *guides, SCOREBOARD_PAGE]:
         extra = overrides
         if item in profiles.PAGES:  # a page: only the common parameters apply
@@ -273,7 +277,7 @@ def publish(layout: Layout, profile: str, book_dir: Path | None = None) -> Path:
     """Copy the profile's executed notebooks to ``book/generated`` (placeholders for gaps)."""
     book_dir = book_dir or book_generated_dir()
     book_dir.mkdir(parents=True, exist_ok=True)
-    guides = [g for g in GUIDE_PAGES if (notebooks_dir() / f"{g}.py").is_file()]
+    guides = guide_pages()
     names = [*profiles.item_names(), *guides, SCOREBOARD_PAGE]
     for stale in book_dir.glob("*.ipynb"):
         if stale.stem not in [*names, PERFORMANCE_PAGE]:
