@@ -11,7 +11,7 @@ import pytest
 from scipy.stats import binomtest
 
 import cam_core  # noqa: F401  (first: makes torchvision importable)
-from cam_core.items import claims
+from cam_core.common import claims
 from cam_core.validate import InputError
 
 VERDICTS = ("holds", "does not hold", "not distinguishable", "not tested")

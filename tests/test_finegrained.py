@@ -8,10 +8,10 @@ import torch
 from torch import nn
 
 import cam_core  # noqa: F401  (first: makes torchvision importable)
-from cam_core.common import paper
+from cam_core.common import claims, paper
 from cam_core.datasets import base
-from cam_core.items import claims, table5
 from cam_core.items import finegrained as fg
+from cam_core.items import table5
 from cam_core.nets.features import fit_linear_svm
 from cam_core.nets.models import CAMNet
 from cam_core.validate import InputError

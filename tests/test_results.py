@@ -9,7 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cam_core.common import profiles, results
+from cam_core.common import claims as claims_mod
+from cam_core.common import display as display_mod
+from cam_core.common import paper, profiles, results
+from cam_core.common import verdicts as verdicts_mod
 from cam_core.report import scoreboard as report_scoreboard
 from cam_core.validate import InputError
 
@@ -72,14 +75,20 @@ def test_experiment_publishes_files_with_provenance(tmp_path: Path) -> None:
     status = json.loads(files["status.json"])
     assert status == {
         "item": "table2",
-        "coverage": "not built",
-        "status": "ran",
         "profile": "smoke",
+        "status": "ran",
+        "coverage": "not built",
+        "headline": "",
         "headline_metric": "top-5 localization error (%), GoogLeNet-GAP",
-        "reproduced_value": None,
+        "value": None,
         "paper_value": 43.0,
-        "claim_holds": "not tested",
+        "headline_within_tolerance": False,
         "notes": "",
+        "n_claims": 0,
+        "n_holds": 0,
+        "n_does_not_hold": 0,
+        "n_not_distinguishable": 0,
+        "n_not_tested": 0,
     }
     assert [p.name for p in tmp_path.iterdir()] == ["table2"]  # no staging left
 
@@ -152,9 +161,9 @@ def test_headline_paper_values() -> None:
     expected = {"table1": 13.2, "table2": 43.0, "table3": 37.1, "table4": 67.8}
     expected |= {"table5": 51.31, "figure07": 41.0, "figure12": 55.89, "figure05": None}
     for item, value in expected.items():
-        assert results.headline_paper_value(item) == value
+        assert paper.headline_paper_value(item) == value
     for item in profiles.item_names():  # every catalogue entry resolves to one paper cell
-        results.headline_paper_value(item)
+        paper.headline_paper_value(item)
 
 
 def test_not_yet_column() -> None:
@@ -179,12 +188,13 @@ def test_scoreboard_rows(tmp_path: Path) -> None:
     assert rows.loc["table2", "status"] == "ran"  # smoke: numbers judge nothing
     assert rows.loc["table2", "coverage"] == "partial"
     # CSV cells, read back as text: blanks stay blank
-    assert rows.loc["table2", "reproduced_value"] == "47.5"
+    assert rows.loc["table2", "value"] == "47.5"
     assert rows.loc["table2", "paper_value"] == "43.0"
-    assert rows.loc["table2", "claim_holds"] == "not tested"
+    # smoke: the claim that held and the unbuilt part are both "not tested"
+    assert rows.loc["table2", "n_not_tested"] == 2 and rows.loc["table2", "n_holds"] == 0
     assert rows.loc["table1", "status"] == "not run"
-    assert rows.loc["table1", "reproduced_value"] == ""
-    assert rows.loc["table1", "claim_holds"] == "not tested"
+    assert rows.loc["table1", "value"] == ""
+    assert rows.loc["table1", "n_claims"] == 0
     assert rows.loc["figure07", "paper_value"] == "41.0"
     assert rows.loc["figure05", "paper_value"] == ""
     assert set(board["profile"]) == {"smoke"}
@@ -203,7 +213,7 @@ def test_status_and_provenance_tables(tmp_path: Path) -> None:
     _write_good(tmp_path, "figure07")
     status = results.status_table(tmp_path, "figure07")
     assert status.loc["paper_value", "value"] == "41.0"
-    assert status.loc["reproduced_value", "value"] == ""
+    assert status.loc["value", "value"] == ""
     prov = results.provenance_table(tmp_path, "figure07")
     assert prov.loc["profile", "value"] == "smoke"
     assert prov.loc["package torch", "value"].startswith("2.")
@@ -218,17 +228,18 @@ def test_scoreboard_view(tmp_path: Path) -> None:
         "status",
         "headline metric",
         "paper value",
-        "reproduced value",
-        "claim holds",
+        "value",
+        "claims",
     ]
     assert list(view.loc["table2"]) == [
         "ran",
         "top-5 localization error (%), GoogLeNet-GAP",
         "43",
         "47.5",
-        "not tested",
+        "2 not tested",
     ]
-    assert view.loc["figure05", "paper value"] == "" == view.loc["table1", "reproduced value"]
+    assert view.loc["figure05", "paper value"] == "" == view.loc["table1", "value"]
+    assert view.loc["table1", "claims"] == "none"
 
 
 @pytest.mark.parametrize(
@@ -248,16 +259,83 @@ def test_scoreboard_view(tmp_path: Path) -> None:
     ],
 )
 def test_status_words_by_scale(profile, item, coverage, value, holds, word) -> None:
-    record = {"item": item, "profile": profile, "coverage": coverage, "claim_holds": holds}
-    record |= {"reproduced_value": value, "paper_value": results.headline_paper_value(item)}
-    assert results.record_status(record) == word
+    verdicts = results.legacy_verdicts(coverage, holds)
+    assert verdicts_mod.status_word(profile, verdicts, paper.within_tolerance(item, value)) == word
     assert profile == "full" or "reproduced" not in word
 
 
 def test_the_scoreboard_legend_lists_the_words_the_code_can_write() -> None:
-    from cam_core.common import verdicts
-
+    verdicts = verdicts_mod
     legend = report_scoreboard.words_legend()
     words = (*verdicts.FULL_STATUSES, *verdicts.CPU_STATUSES, verdicts.SMOKE_STATUS)
-    for word in (*words, *results.COVERAGE, *results.CLAIM_VALUES):
+    for word in (*words, *verdicts.COVERAGE, *verdicts.VERDICTS):
         assert f"**{word}**" in legend, word
+
+
+def _item_result(profile: str, item: str = "table2") -> claims_mod.ItemResult:
+    held = claims_mod.Claim("gap", "GAP costs little", 1.5, 0.5, 2.5, "points", 2.0, "< 3", "holds")
+    untested = claims_mod.Claim(
+        "nin", "NIN-GAP row", None, None, None, "%", None, "", "not tested", reason="not built"
+    )
+    table = pd.DataFrame({"method": ["a", "b"], "top5": [40.0, 45.5]})
+    return claims_mod.ItemResult(
+        item, profile, "Top-5 error of GoogLeNet-GAP", [held, untested], tables={item: table},
+        headline_value=44.5, coverage="partial", captions={item: "*Table.* Errors (%)."},
+    )  # fmt: skip
+
+
+def test_write_result_publishes_tables_claims_and_status(tmp_path: Path) -> None:
+    params = profiles.validate_parameters("table2", profile="cpu", out_dir=str(tmp_path))
+    record = results.write_result(params, _item_result("cpu"))
+    folder = tmp_path / "table2"
+    names = {"table2.csv", "claims.csv", "status.json", "provenance.json"}
+    assert {p.name for p in folder.iterdir()} == names
+    # one claim holds, one is not tested: partly holds (by hand from status_word's rule)
+    assert record["status"] == "partly holds at laptop scale"
+    assert (record["n_holds"], record["n_not_tested"], record["n_claims"]) == (1, 1, 2)
+    assert record["value"] == 44.5 and record["paper_value"] == 43.0
+    assert record["headline_within_tolerance"] is True  # |44.5 - 43.0| <= 2 points
+    assert json.loads((folder / "status.json").read_text()) == record
+    written = pd.read_csv(folder / "claims.csv")
+    assert list(written["claim_id"]) == ["gap", "nin"]
+    assert written.loc[0, "low"] == 0.5 and written.loc[0, "high"] == 2.5
+
+
+def test_write_result_refuses_another_items_result(tmp_path: Path) -> None:
+    params = profiles.validate_parameters("table2", profile="cpu", out_dir=str(tmp_path))
+    with pytest.raises(InputError, match="^result.item: "):
+        results.write_result(params, _item_result("cpu", item="table1"))
+    with pytest.raises(InputError, match="^result.profile: "):
+        results.write_result(params, _item_result("smoke"))
+    assert not (tmp_path / "table2").exists()
+
+
+def test_full_headline_outside_tolerance_is_partly_reproduced() -> None:
+    result = _item_result("full")
+    result.claims = [result.claims[0]]
+    assert result.status == "reproduced"  # 44.5 is within 2 points of 43.0
+    far = claims_mod.ItemResult("table2", "full", "h", [result.claims[0]], headline_value=45.5)
+    assert far.headline_within_tolerance is False and far.status == "partly reproduced"
+
+
+def test_scoreboard_claims_cover_every_item_run(tmp_path: Path) -> None:
+    params = profiles.validate_parameters("table2", profile="cpu", out_dir=str(tmp_path))
+    results.write_result(params, _item_result("cpu"))
+    other = profiles.validate_parameters("table1", profile="smoke", out_dir=str(tmp_path))
+    results.write_result(other, _item_result("smoke", item="table1"))  # another profile
+    report_scoreboard.write_scoreboard(tmp_path, "cpu")
+    table = report_scoreboard.read_claims(tmp_path)
+    assert list(table["item"]) == ["table2", "table2"]
+    assert list(table["verdict"]) == ["holds", "not tested"]
+    board = report_scoreboard.read_scoreboard(tmp_path).set_index("item")
+    assert board.loc["table2", "status"] == "partly holds at laptop scale"
+    assert report_scoreboard.claim_counts(board.loc["table2"]) == "1 holds, 1 not tested"
+
+
+def test_smoke_result_judges_no_claim_and_the_box_says_so() -> None:
+    result = _item_result("smoke")
+    assert [c.verdict for c in result.claims] == ["not tested", "not tested"]
+    html = display_mod.verdict_box(result).data
+    assert "ran" in html and "reproduced" not in html and "holds" not in html
+    cpu = display_mod.verdict_box(_item_result("cpu")).data
+    assert "partly holds at laptop scale" in cpu and "1.5 points [0.5, 2.5]" in cpu

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from html import escape
 
 import numpy as np
 import pandas as pd
+from IPython.display import HTML, Markdown, display
 
+from cam_core.common.claims import Claim, ItemResult
+from cam_core.common.viz import show
 from cam_core.validate import fail
 
 __all__ = [
     "for_display",
     "readable",
+    "verdict_box",
+    "claims_view",
+    "show_table",
+    "show_figure",
 ]
 
 
@@ -61,3 +69,92 @@ def readable(table: pd.DataFrame, index: bool = True, precision: int = 1):
     style = table.style.set_properties(**{"text-align": "left", "vertical-align": "top"})
     style = style.format(precision=precision, na_rep="")
     return style if index else style.hide(axis="index")
+
+
+# --------------------------------------------------------------------------- item results
+
+
+def _number_text(value: float | None, unit: str) -> str:
+    if value is None:
+        return ""
+    return f"{value:.1f}{unit}" if unit == "%" else f"{value:.3g}{(' ' + unit) if unit else ''}"
+
+
+def claim_measurement(claim: Claim) -> str:
+    """``"47.5% [44.1, 50.9]"``: the claim's measured value with its 95% interval."""
+    text = _number_text(claim.measured, claim.unit)
+    if claim.low is not None and text:
+        text += f" [{claim.low:.3g}, {claim.high:.3g}]"
+    return text
+
+
+def _verdict_class(word: str) -> str:
+    return "verdict-" + "-".join(word.split()[:3]).lower()
+
+
+def verdict_box(result: ItemResult) -> HTML:
+    """The page's verdict first: the status word at the run's scale, the headline beside the
+    paper's, and one line per claim (verdict, measurement with its 95% interval, criterion)."""
+    if not isinstance(result, ItemResult):
+        fail("result", "an ItemResult", type(result).__name__)
+    record = result.status_record()
+    headline = escape(result.headline)
+    if record["value"] is not None:
+        paper_value = record["paper_value"]
+        headline += f" <b>{record['value']:.1f}</b>"
+        if paper_value is not None:
+            headline += f" (paper {paper_value:g})"
+    rows = []
+    for c in result.claims:
+        detail = claim_measurement(c)
+        if c.paper is not None:
+            detail += f"; paper {_number_text(c.paper, c.unit)}"
+        why = c.reason if c.verdict == "not tested" else c.criterion
+        rows.append(
+            f'<li><span class="verdict {_verdict_class(c.verdict)}">{escape(c.verdict)}</span> '
+            f"{escape(c.text)}"
+            + (f" <b>{escape(detail)}</b>" if detail else "")
+            + (f' <span class="criterion">({escape(why)})</span>' if why else "")
+            + "</li>"
+        )
+    notes = "".join(f"<p class='note'>{escape(n)}</p>" for n in result.notes)
+    return HTML(
+        f'<div class="verdict-box {_verdict_class(result.status)}">'
+        f'<p><span class="status">{escape(result.status)}</span> '
+        f'<span class="scale">({escape(result.profile)} profile)</span></p>'
+        f"<p>{headline}</p><ul>{''.join(rows)}</ul>{notes}</div>"
+    )
+
+
+def claims_view(result: ItemResult):
+    """The item's claims as a table for a page: verdict, value [interval], paper, criterion."""
+    rows = [
+        {
+            "claim": c.text,
+            "verdict": c.verdict,
+            "measured [95% interval]": claim_measurement(c),
+            "paper": _number_text(c.paper, c.unit),
+            "criterion": c.reason if c.verdict == "not tested" else c.criterion,
+            "data": c.data,
+        }
+        for c in result.claims
+    ]
+    return readable(pd.DataFrame(rows), index=False)
+
+
+def show_table(result: ItemResult, name: str, columns: Sequence[str] | None = None) -> None:
+    """Display ``result.tables[name]`` (:func:`for_display`) and its caption, if any."""
+    if name not in result.tables:
+        fail("name", f"one of {', '.join(result.tables) or 'no tables'}", repr(name))
+    display(for_display(result.tables[name], columns))
+    if name in result.captions:
+        display(Markdown(result.captions[name]))
+
+
+def show_figure(result: ItemResult, name: str) -> None:
+    """Display ``result.figures[name]`` and its caption, if any."""
+    if name not in result.figures:
+        fail("name", f"one of {', '.join(result.figures) or 'no figures'}", repr(name))
+    display(show(result.figures[name]))
+    if name in result.captions:
+        display(Markdown(result.captions[name]))

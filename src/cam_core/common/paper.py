@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cam_core.common import profiles
 from cam_core.paths import repo_root
 from cam_core.validate import fail
 
@@ -69,3 +70,28 @@ def headline_tolerance(item: str) -> float | None:
     reproduced, from ``data/paper/tolerances.csv``; None for an item without one."""
     table = read_paper_csv(paper_dir() / "tolerances.csv").set_index("item")
     return float(table.loc[item, "tolerance"]) if item in table.index else None
+
+
+def headline_paper_value(item: str) -> float | None:
+    """The paper's number for ``item``'s headline metric, or None for qualitative items."""
+    spec = profiles.item_info(item).get("paper")
+    if spec is None:
+        return None
+    if "in_text" in spec:
+        return paper_value(spec["in_text"])
+    table = paper_table(spec["table"])
+    mask = pd.Series(True, index=table.index)
+    for column, value in spec["where"].items():
+        mask &= table[column] == value
+    if int(mask.sum()) != 1:
+        fail("item", f"one paper row matching {spec['where']}", f"{int(mask.sum())} rows")
+    return float(table.loc[mask, spec["column"]].iloc[0])
+
+
+def within_tolerance(item: str, value: float | None) -> bool | None:
+    """Whether a headline ``value`` lies within :func:`headline_tolerance` of the paper's
+    (:func:`headline_paper_value`); None when the item has no toleranced headline."""
+    tolerance, reference = headline_tolerance(item), headline_paper_value(item)
+    if tolerance is None or reference is None:
+        return None
+    return value is not None and abs(float(value) - reference) <= tolerance

@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -27,27 +27,17 @@ import pandas as pd
 
 from cam_core import paths
 from cam_core.common import paper, profiles
-from cam_core.common.verdicts import status_word
+from cam_core.common.claims import STATUS_COLUMNS, ItemResult, status_record
+from cam_core.common.verdicts import COVERAGE, NOT_BUILT, status_word
 from cam_core.validate import fail
 
 STATUS_FILE = "status.json"
+CLAIMS_FILE = "claims.csv"  # per item, and over all items under out_dir
 FAILED_DIR = "failed"  # under out_dir: the executed copy of each notebook whose last run failed
 PROVENANCE_FILE = "provenance.json"
 SCOREBOARD_FILE = "scoreboard.csv"
-SCOREBOARD_COLUMNS = [
-    "item",
-    "status",
-    "profile",
-    "coverage",
-    "headline_metric",
-    "reproduced_value",
-    "paper_value",
-    "claim_holds",
-]
+SCOREBOARD_COLUMNS = [c for c in STATUS_COLUMNS if c not in ("headline", "notes")]
 CLAIM_VALUES = ("yes", "no", "not tested")
-# What a run covers: the whole item, some of its rows or panels, or nothing yet.
-COVERAGE = ("complete", "partial", "not built")
-NOT_BUILT = "not built"
 PACKAGES = (
     "torch",
     "torchvision",
@@ -246,27 +236,41 @@ class Experiment:
         notes: str = "",
     ) -> dict[str, Any]:
         """Record what the run covers (:data:`COVERAGE`), its headline value and whether the
-        paper's claim held; the status word is decided from them (:func:`record_status`)."""
+        paper's claim held; the status word is decided from them (:func:`legacy_verdicts`)."""
         if coverage not in COVERAGE:
             fail("coverage", f"one of {', '.join(COVERAGE)}", repr(coverage))
         if claim_holds not in CLAIM_VALUES:
             fail("claim_holds", f"one of {', '.join(CLAIM_VALUES)}", repr(claim_holds))
         if coverage == NOT_BUILT and (reproduced_value is not None or claim_holds != "not tested"):
             fail("coverage", "a reproduced value or tested claim only once built", coverage)
-        item = self.params["item"]
-        record = {
-            "item": item,
-            "coverage": coverage,
-            "profile": self.params["profile"],
-            "headline_metric": profiles.item_info(item)["metric"],
-            "reproduced_value": reproduced_value,
-            "paper_value": headline_paper_value(item),
-            "claim_holds": claim_holds,
-            "notes": notes,
-        }
-        record["status"] = record_status(record)
-        if record["profile"] == "smoke":
-            record["claim_holds"] = "not tested"  # smoke numbers judge nothing
+        item, profile = self.params["item"], self.params["profile"]
+        verdicts = legacy_verdicts(coverage, claim_holds)
+        if profile == "smoke":  # smoke numbers judge nothing
+            verdicts = ["not tested"] * len(verdicts)
+        within = paper.within_tolerance(item, reproduced_value)
+        status = status_word(profile, verdicts, within)
+        record = status_record(
+            item, profile, status, coverage, verdicts, value=reproduced_value, within=within
+        )
+        record["notes"] = notes
+        atomic_write_json(self.staging / STATUS_FILE, record)
+        self._status_written = True
+        return record
+
+    def write_result(self, result: ItemResult) -> dict[str, Any]:
+        """Write ``result``: each table as ``<name>.csv``, each figure as ``<name>.png``, its
+        claims as ``claims.csv`` and its status record (:meth:`ItemResult.status_record`)."""
+        if not isinstance(result, ItemResult):
+            fail("result", "an ItemResult", type(result).__name__)
+        for key in ("item", "profile"):
+            if getattr(result, key) != self.params[key]:
+                fail(f"result.{key}", repr(self.params[key]), repr(getattr(result, key)))
+        for name, table in result.tables.items():
+            self.write_csv(f"{name}.csv", table)
+        for name, figure in result.figures.items():
+            self.save_figure(f"{name}.png", figure)
+        self.write_csv(CLAIMS_FILE, result.claims_table())
+        record = result.status_record()
         atomic_write_json(self.staging / STATUS_FILE, record)
         self._status_written = True
         return record
@@ -292,6 +296,12 @@ class Experiment:
         self.staging = None
 
 
+def write_result(params: dict[str, Any], result: ItemResult) -> dict[str, Any]:
+    """Publish ``result`` under ``<out_dir>/<item>/`` with provenance (:class:`Experiment`)."""
+    with Experiment(params) as experiment:
+        return experiment.write_result(result)
+
+
 # --- tables, status records and the scoreboard --------------------------------------------
 
 
@@ -302,36 +312,13 @@ def not_yet(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def record_status(record: Mapping[str, Any]) -> str:
-    """The status word of a status record (:func:`cam_core.common.verdicts.status_word`):
-    its claim as one verdict ("yes" holds, "no" does not hold), a partial run counting an
-    untested part, and at full the headline against the paper's within its tolerance."""
-    verdict = {"yes": "holds", "no": "does not hold"}.get(record["claim_holds"], "not tested")
-    verdicts = [verdict] + (["not tested"] if record["coverage"] == "partial" else [])
-    if record["coverage"] == NOT_BUILT:
-        verdicts = []
-    within = None
-    tolerance = paper.headline_tolerance(record["item"])
-    value, reference = record.get("reproduced_value"), record.get("paper_value")
-    if tolerance is not None and reference is not None:
-        within = value is not None and abs(float(value) - float(reference)) <= tolerance
-    return status_word(record["profile"], verdicts, within)
-
-
-def headline_paper_value(item: str) -> float | None:
-    """The paper's number for ``item``'s headline metric, or None for qualitative items."""
-    spec = profiles.item_info(item).get("paper")
-    if spec is None:
-        return None
-    if "in_text" in spec:
-        return paper.paper_value(spec["in_text"])
-    table = paper.paper_table(spec["table"])
-    mask = pd.Series(True, index=table.index)
-    for column, value in spec["where"].items():
-        mask &= table[column] == value
-    if int(mask.sum()) != 1:
-        fail("item", f"one paper row matching {spec['where']}", f"{int(mask.sum())} rows")
-    return float(table.loc[mask, spec["column"]].iloc[0])
+def legacy_verdicts(coverage: str, claim_holds: str) -> list[str]:
+    """The verdicts of an item summarised by one claim ("yes" holds, "no" does not hold)
+    and its coverage (a partial run adds an untested part, nothing built has no claims)."""
+    if coverage == NOT_BUILT:
+        return []
+    verdict = {"yes": "holds", "no": "does not hold"}.get(claim_holds, "not tested")
+    return [verdict] + (["not tested"] if coverage == "partial" else [])
 
 
 def stale_mark(out_dir: str | Path, item: str) -> str | None:
@@ -376,7 +363,6 @@ def provenance_table(out_dir: str | Path, item: str) -> pd.DataFrame:
 def status_table(out_dir: str | Path, item: str) -> pd.DataFrame:
     """``item``'s status record as a two-column table for a page (empty cells for None)."""
     record = read_status(out_dir, item) or {}
-    keys = ["status", "coverage", "headline_metric", "paper_value", "reproduced_value"]
-    keys += ["claim_holds"]
+    keys = [c for c in SCOREBOARD_COLUMNS if c not in ("item", "profile")]
     rows = [(key, "" if record.get(key) is None else str(record.get(key))) for key in keys]
     return pd.DataFrame(rows, columns=["field", "value"]).set_index("field")

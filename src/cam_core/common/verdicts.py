@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from cam_core.validate import fail
 
 __all__ = ["VERDICTS", "JUDGED", "FULL_STATUSES", "CPU_STATUSES", "SMOKE_STATUS", "NOT_RUN"]
-__all__ += ["status_word"]
+__all__ += ["COVERAGE", "NOT_BUILT", "status_word"]
 
 VERDICTS = ("holds", "does not hold", "not distinguishable", "not tested")
 JUDGED = VERDICTS[:3]
@@ -15,6 +15,9 @@ CPU_STATUSES = tuple(
 )
 SMOKE_STATUS = "ran"
 NOT_RUN = "not run"  # no result record at this profile (never run, or its run failed)
+# What a run covers: the whole item, some of its rows or panels, or nothing yet.
+COVERAGE = ("complete", "partial", "not built")
+NOT_BUILT = "not built"
 FULL_STATUSES = ("reproduced", "partly reproduced", "not reproduced", NOT_RUN)
 
 

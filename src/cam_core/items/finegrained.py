@@ -31,12 +31,12 @@ from torch.utils.data import DataLoader
 
 from cam_core.common import paper as common_paper
 from cam_core.common import viz
+from cam_core.common.claims import binomial_interval
 from cam_core.core.boxes import boxes_from_maps, image_blind_boxes
 from cam_core.core.metrics import box_accuracy, iou_elementwise
 from cam_core.datasets import cub
 from cam_core.datasets.base import ResizedImages, TargetSet, image_sizes
 from cam_core.fingerprint import dataset_fingerprint, weights_fingerprint
-from cam_core.items.claims import binomial_interval
 from cam_core.items.svm_cams import CamPanel, cam_panel, examples_per_class, svm_cams
 from cam_core.items.table5 import FeatureSet, target_features
 from cam_core.nets import features as cfeatures

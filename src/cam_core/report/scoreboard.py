@@ -1,34 +1,51 @@
 """The scoreboard: one row per item (table or figure) from the result records of a profile run."""
 
 import math
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
 from cam_core.common import profiles
+from cam_core.common.claims import CLAIM_COLUMNS, NUMBER_FIELDS, TEXT_FIELDS, status_record
 from cam_core.common.results import (
-    CLAIM_VALUES,
-    COVERAGE,
-    NOT_BUILT,
+    CLAIMS_FILE,
     SCOREBOARD_COLUMNS,
     SCOREBOARD_FILE,
     atomic_write_csv,
-    headline_paper_value,
     read_status,
     stale_mark,
 )
-from cam_core.common.verdicts import CPU_STATUSES, FULL_STATUSES, NOT_RUN, SMOKE_STATUS
+from cam_core.common.verdicts import (
+    COVERAGE,
+    CPU_STATUSES,
+    FULL_STATUSES,
+    NOT_BUILT,
+    NOT_RUN,
+    SMOKE_STATUS,
+    VERDICTS,
+)
 from cam_core.validate import fail
 
 
 def scoreboard_view(board: pd.DataFrame) -> pd.DataFrame:
-    """The scoreboard for reading: one row per item, numbers as text, blanks empty."""
-    view = board.set_index("item")[
-        ["status", "headline_metric", "paper_value", "reproduced_value", "claim_holds"]
-    ].copy()
-    for column in ("paper_value", "reproduced_value"):
+    """The scoreboard for reading: one row per item, numbers as text, blanks empty, and the
+    item's claims counted by verdict (e.g. "2 holds, 1 not distinguishable")."""
+    view = board.set_index("item")[["status", "headline_metric", "paper_value", "value"]].copy()
+    for column in ("paper_value", "value"):
         view[column] = ["" if _blank(v) else f"{float(v):g}" for v in view[column]]
+    view["claims"] = [claim_counts(row) for _, row in board.iterrows()]
     return view.rename(columns=lambda c: c.replace("_", " "))
+
+
+def claim_counts(record: Mapping[str, object]) -> str:
+    """``"2 holds, 1 not tested"``: a status record's claims counted by verdict."""
+    parts = []
+    for verdict in VERDICTS:
+        n = record.get("n_" + verdict.replace(" ", "_"))
+        if not _blank(n) and int(n):
+            parts.append(f"{int(n)} {verdict}")
+    return ", ".join(parts) or "none"
 
 
 def _blank(value: object) -> bool:
@@ -46,32 +63,59 @@ def build_scoreboard(out_dir: str | Path, profile: str) -> pd.DataFrame:
     for item in profiles.item_names():
         record = read_status(out_dir, item)
         if record is None or record.get("profile") != profile:
-            record = {
-                "item": item,
-                "status": NOT_RUN,
-                "profile": profile,
-                "coverage": NOT_BUILT,
-                "headline_metric": profiles.item_info(item)["metric"],
-                "reproduced_value": None,
-                "paper_value": headline_paper_value(item),
-                "claim_holds": "not tested",
-            }
+            record = status_record(item, profile, NOT_RUN, NOT_BUILT, [])
         row = {column: record.get(column) for column in SCOREBOARD_COLUMNS}
         stale = stale_mark(out_dir, item) if row["status"] != NOT_RUN else None
         row["status"] = stale or row["status"]
         rows.append(row)
     table = pd.DataFrame(rows, columns=SCOREBOARD_COLUMNS)
-    for column in ("reproduced_value", "paper_value"):
+    for column in ("value", "paper_value"):
         table[column] = [None if _blank(v) else float(v) for v in table[column]]
         table[column] = table[column].astype("float64")
     return table
 
 
+def build_claims(out_dir: str | Path, profile: str) -> pd.DataFrame:
+    """Every claim of every item run at ``profile`` under ``out_dir``: the items' own
+    ``claims.csv`` files, in catalogue order (columns ``item``, ``profile``, then
+    :data:`cam_core.common.claims.CLAIM_COLUMNS`)."""
+    profiles.check_profile(profile)
+    parts = []
+    for item in profiles.item_names():
+        record = read_status(out_dir, item)
+        path = Path(out_dir) / item / CLAIMS_FILE
+        if record is None or record.get("profile") != profile or not path.is_file():
+            continue
+        table = _read_claims_csv(path)
+        if list(table.columns) != ["item", "profile", *CLAIM_COLUMNS]:
+            fail(str(path), f"the columns item, profile, {', '.join(CLAIM_COLUMNS)}", "others")
+        parts.append(table)
+    columns = ["item", "profile", *CLAIM_COLUMNS]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+
+
 def write_scoreboard(out_dir: str | Path, profile: str) -> Path:
-    """Build the scoreboard and write ``<out_dir>/scoreboard.csv`` atomically."""
+    """Build the scoreboard and the claims over all items, and write
+    ``<out_dir>/scoreboard.csv`` and ``<out_dir>/claims.csv`` atomically."""
+    atomic_write_csv(Path(out_dir) / CLAIMS_FILE, build_claims(out_dir, profile))
     path = Path(out_dir) / SCOREBOARD_FILE
     atomic_write_csv(path, build_scoreboard(out_dir, profile))
     return path
+
+
+def read_claims(out_dir: str | Path) -> pd.DataFrame:
+    """``<out_dir>/claims.csv`` (:func:`build_claims`) with the items' titles."""
+    path = Path(out_dir) / CLAIMS_FILE
+    if not path.is_file():
+        fail("out_dir", f"a folder with {CLAIMS_FILE} (run cam-repro first)", str(out_dir))
+    return _read_claims_csv(path)
+
+
+def _read_claims_csv(path: Path) -> pd.DataFrame:
+    """A claims file: empty number cells NaN, empty text cells ""."""
+    numbers = {name: [""] for name in NUMBER_FIELDS}
+    texts = {name: str for name in ("item", "profile", *TEXT_FIELDS)}
+    return pd.read_csv(path, keep_default_na=False, na_values=numbers, dtype=texts)
 
 
 def read_scoreboard(out_dir: str | Path) -> pd.DataFrame:
@@ -98,5 +142,5 @@ def words_legend() -> str:
         f"on stand-in data and small networks: {words(CPU_STATUSES)}. At `smoke` scale, which "
         f"only shows that the code runs: {words((SMOKE_STATUS,))}, and no claim is judged. An "
         f"item with no result at the profile: {words((NOT_RUN,))}. *coverage*: {words(COVERAGE)}. "
-        f"*claim holds*: {words(CLAIM_VALUES)}."
+        f"*claims*: how many of the item's claims got each verdict, {words(VERDICTS)}."
     )

@@ -9,12 +9,15 @@ import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy.stats import beta
 
+from cam_core.common import paper, profiles
 from cam_core.common.verdicts import (
+    COVERAGE,
     JUDGED,
     PROFILES,
     VERDICTS,
@@ -366,8 +369,12 @@ def item_status(
 
 @dataclass
 class ItemResult:
-    """What one item's ``run(params)`` returns: headline, claims, tables, figures, notes.
+    """What one item's ``run(params)`` returns: claims, headline, tables, figures, notes.
 
+    ``tables`` and ``figures`` are written as ``<name>.csv`` and ``<name>.png``; ``captions``
+    (by table or figure name) are generated from the run's numbers. ``headline_value`` is
+    the item's headline metric (``profiles.yaml``); when ``headline_within_tolerance`` is not
+    given it is compared with the paper's (:func:`cam_core.common.paper.within_tolerance`).
     At smoke every claim is forced to "not tested" (:func:`smoke_claim`)."""
 
     item: str
@@ -378,12 +385,35 @@ class ItemResult:
     figures: dict[str, object] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     headline_within_tolerance: bool | None = None
+    headline_value: float | None = None
+    coverage: str = "complete"
+    captions: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not isinstance(self.item, str) or not self.item:
             fail("item", "a non-empty item name", repr(self.item))
         if self.profile not in PROFILES:
             fail("profile", f"one of {', '.join(PROFILES)}", repr(self.profile))
+        if self.coverage not in COVERAGE:
+            fail("coverage", f"one of {', '.join(COVERAGE)}", repr(self.coverage))
+        if self.headline_value is not None:
+            self.headline_value = _number("headline_value", self.headline_value)
+            if self.headline_within_tolerance is None:
+                self.headline_within_tolerance = paper.within_tolerance(
+                    self.item, self.headline_value
+                )
+        for kind in ("tables", "figures"):
+            for name in getattr(self, kind):
+                if not isinstance(name, str) or not name or Path(name).name != name:
+                    fail(kind, "plain file names without a suffix", repr(name))
+        for name, table in self.tables.items():
+            if not isinstance(table, pd.DataFrame):
+                fail(f"tables[{name!r}]", "a DataFrame", type(table).__name__)
+        unknown = set(self.captions) - set(self.tables) - set(self.figures)
+        if unknown:
+            fail("captions", "keys naming a table or figure", sorted(unknown)[0])
+        if isinstance(self.notes, str):
+            self.notes = [self.notes] if self.notes else []
         self.claims = self._claims()
 
     def _claims(self) -> list[Claim]:
@@ -402,6 +432,13 @@ class ItemResult:
         """The item's word in the book (:func:`item_status`)."""
         return item_status(self._claims(), self.profile, self.headline_within_tolerance)
 
+    def claim(self, claim_id: str) -> Claim:
+        """The claim with id ``claim_id``."""
+        for c in self.claims:
+            if c.claim_id == claim_id:
+                return c
+        fail("claim_id", f"one of {', '.join(c.claim_id for c in self.claims)}", repr(claim_id))
+
     def claims_table(self) -> pd.DataFrame:
         """One row per claim: ``item``, ``profile``, then :data:`CLAIM_COLUMNS`."""
         rows = [{"item": self.item, "profile": self.profile, **c.to_row()} for c in self._claims()]
@@ -411,16 +448,54 @@ class ItemResult:
         return table
 
     def status_record(self) -> dict[str, object]:
-        """The scoreboard's record: item, profile, status, headline and verdict counts."""
-        claims = self._claims()
-        record: dict[str, object] = {
-            "item": self.item,
-            "profile": self.profile,
-            "status": self.status,
-            "headline": self.headline,
-            "headline_within_tolerance": self.headline_within_tolerance,
-            "n_claims": len(claims),
-        }
-        for verdict in VERDICTS:
-            record["n_" + verdict.replace(" ", "_")] = sum(c.verdict == verdict for c in claims)
-        return record
+        """The item's record for the scoreboard (:func:`status_record`)."""
+        verdicts = [c.verdict for c in self._claims()]
+        return status_record(
+            self.item,
+            self.profile,
+            self.status,
+            self.coverage,
+            verdicts,
+            value=self.headline_value,
+            within=self.headline_within_tolerance,
+            headline=self.headline,
+            notes="; ".join(self.notes),
+        )
+
+
+STATUS_COLUMNS = ("item", "profile", "status", "coverage", "headline", "headline_metric")
+STATUS_COLUMNS += ("value", "paper_value", "headline_within_tolerance", "notes", "n_claims")
+STATUS_COLUMNS += tuple("n_" + v.replace(" ", "_") for v in VERDICTS)
+
+
+def status_record(
+    item: str,
+    profile: str,
+    status: str,
+    coverage: str,
+    verdicts: Sequence[str],
+    *,
+    value: float | None = None,
+    within: bool | None = None,
+    headline: str = "",
+    notes: str = "",
+) -> dict[str, object]:
+    """One item's status record (keys :data:`STATUS_COLUMNS`): its status word, coverage,
+    headline value beside the paper's, and how many of its claims got each verdict."""
+    known = item in profiles.item_names()
+    record: dict[str, object] = {
+        "item": item,
+        "profile": profile,
+        "status": status,
+        "coverage": coverage,
+        "headline": headline,
+        "headline_metric": profiles.item_info(item)["metric"] if known else "",
+        "value": value,
+        "paper_value": paper.headline_paper_value(item) if known else None,
+        "headline_within_tolerance": within,
+        "notes": notes,
+        "n_claims": len(verdicts),
+    }
+    for verdict in VERDICTS:
+        record["n_" + verdict.replace(" ", "_")] = sum(v == verdict for v in verdicts)
+    return record
