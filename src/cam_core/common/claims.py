@@ -407,7 +407,7 @@ class ItemResult:
                 if not isinstance(name, str) or not name or Path(name).name != name:
                     fail(kind, "plain file names without a suffix", repr(name))
         if "claims" in self.tables:
-            fail("tables", "names other than 'claims' (claims.csv is written from claims)", "claims")
+            fail("tables", "names other than 'claims' (written from the claims)", "claims")
         for name, table in self.tables.items():
             if not isinstance(table, pd.DataFrame):
                 fail(f"tables[{name!r}]", "a DataFrame", type(table).__name__)
