@@ -13,10 +13,11 @@
 # %% [markdown]
 # # Scoreboard
 #
-# One row per table and figure of the paper: what this project finds on the profile this
-# book was built from, the headline metric, this project's value beside the paper's, and
-# whether the paper's claim holds here. It is read from `results/<profile>/scoreboard.csv`,
-# which `cam-repro run` builds from the status record each notebook writes.
+# Which of the paper's claims hold on the profile this book was built from: every claim of
+# every table and figure with its verdict and 95% interval, a picture of the paper's numbers
+# against this project's, and one row per item with its status. It is read from
+# `results/<profile>/claims.csv` and `scoreboard.csv`, which `cam-repro run` builds from the
+# claims and status record each notebook writes.
 #
 # *status* is decided in one place (`cam_core.common.verdicts.status_word`) from the item's
 # claims and the scale; the words each scale can use are listed below the table.
@@ -29,24 +30,51 @@ device = None  # unused here
 seed = None  # unused here
 
 # %% tags=["hide-input"]
-from IPython.display import Markdown
+from IPython.display import HTML, Markdown
 
-from cam_core.common import profiles
+from cam_core.common import profiles, viz
 from cam_core.report import scoreboard as report_scoreboard
 
 params = profiles.from_cell("scoreboard", globals())
 board = report_scoreboard.read_scoreboard(params["out_dir"])
+claims = report_scoreboard.read_claims(params["out_dir"])
 description = profiles.load_profile(params["profile"])["description"]
 Markdown(f"**This book was built from the `{params['profile']}` profile.** {description}")
+
+# %% [markdown]
+# ## Every claim, with its verdict
+#
+# How many of the claims checked on this profile got each verdict, then each claim: the
+# paper's number, this project's with its 95% interval, and the verdict with the rule that
+# decided it. Each item links to its page.
+
+# %% tags=["hide-input"]
+report_scoreboard.verdict_counts(claims)
+
+# %% tags=["hide-input"]
+HTML(report_scoreboard.claims_table_html(claims))
+
+# %% [markdown]
+# ## The paper's numbers against this project's
+#
+# Every claim with a number in the paper and a measured value here: the paper's value
+# (x) against this project's (y) with its 95% interval, coloured by verdict; on the dashed
+# diagonal the two agree. Units differ between claims (percent, points, ratios).
+
+# %% tags=["hide-input"]
+viz.show(report_scoreboard.claims_figure(claims))
+
+# %% [markdown]
+# ## Items
+#
+# One row per table and figure: its status at this scale, the headline metric with the
+# paper's value and this project's, and its claims counted by verdict.
 
 # %% tags=["hide-input"]
 left = {"text-align": "left", "white-space": "normal"}
 report_scoreboard.scoreboard_view(board).style.set_properties(**left).set_table_attributes(
     'class="dataframe"'
 )
-
-# %% tags=["hide-input"]
-board.value_counts("status").to_frame("items")
 
 # %% tags=["hide-input"]
 Markdown(report_scoreboard.words_legend())

@@ -339,3 +339,21 @@ def test_smoke_result_judges_no_claim_and_the_box_says_so() -> None:
     assert "ran" in html and "reproduced" not in html and "holds" not in html
     cpu = display_mod.verdict_box(_item_result("cpu")).data
     assert "partly holds at laptop scale" in cpu and "1.5 points [0.5, 2.5]" in cpu
+
+
+def test_scoreboard_claims_view_and_figure(tmp_path: Path) -> None:
+    params = profiles.validate_parameters("table2", profile="cpu", out_dir=str(tmp_path))
+    results.write_result(params, _item_result("cpu"))
+    report_scoreboard.write_scoreboard(tmp_path, "cpu")
+    claims = report_scoreboard.read_claims(tmp_path)
+    html = report_scoreboard.claims_table_html(claims)
+    assert html.count("<tr>") == 3  # the header and two claims
+    assert '<a href="table2.html">Table 2</a>' in html
+    assert 'class="badge badge-holds">holds<' in html
+    assert 'class="badge badge-neutral">not tested<' in html and "not built" in html
+    counts = report_scoreboard.verdict_counts(claims)["claims"].to_dict()
+    assert counts == {"holds": 1, "does not hold": 0, "not distinguishable": 0, "not tested": 1}
+    fig = report_scoreboard.claims_figure(claims)
+    (ax,) = fig.axes
+    assert ax.get_title() == "1 numeric claims of 1 items"  # the untested claim has no number
+    assert sorted(t.get_text() for t in ax.get_legend().get_texts()) == ["holds (1)", "y = x"]

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
-from cam_core.common.claims import Claim, ItemResult
+from cam_core.common import profiles
+from cam_core.common.claims import SMOKE_REASON, Claim, ItemResult
 from cam_core.common.viz import show
 from cam_core.validate import fail
 
@@ -88,22 +89,51 @@ def claim_measurement(claim: Claim) -> str:
     return text
 
 
-def _verdict_class(word: str) -> str:
-    return "verdict-" + "-".join(word.split()[:3]).lower()
+def badge_class(word: str) -> str:
+    """CSS class of a verdict or status word: green for holding, red for not holding, amber
+    for partly, grey otherwise (book/_static/verdicts.css)."""
+    if word.startswith(("holds", "reproduced")):
+        return "badge badge-holds"
+    if word.startswith(("does not hold", "not reproduced")):
+        return "badge badge-fails"
+    if word.startswith(("partly", "stale")):
+        return "badge badge-partly"
+    return "badge badge-neutral"
+
+
+def badge(word: str) -> str:
+    """``word`` as a coloured HTML badge."""
+    return f'<span class="{badge_class(word)}">{escape(word)}</span>'
+
+
+def scale_line(profile: str, item: str | None = None) -> str:
+    """What the run's scale means for its numbers: at cpu what stands in for the paper's
+    data and networks (``stand_in`` of profiles.yaml), at smoke that its numbers mean nothing."""
+    if profile == "smoke":
+        return f"Measured at the smoke scale: {SMOKE_REASON}; no claim is judged."
+    if profile == "full":
+        return "Measured at the full scale: the paper's datasets and networks."
+    info = profiles.item_info(item) if item in profiles.item_names() else {}
+    stand_in = info.get("stand_in", "")
+    return "Measured at laptop (cpu) scale" + (f": {stand_in}" if stand_in else ".")
 
 
 def verdict_box(result: ItemResult) -> HTML:
-    """The page's verdict first: the status word at the run's scale, the headline beside the
-    paper's, and one line per claim (verdict, measurement with its 95% interval, criterion)."""
+    """The page's verdict first: the paper's claim and number, this project's numbers with
+    their 95% intervals, the coloured verdict of each claim and the item's status, and the
+    scale the numbers were measured at."""
     if not isinstance(result, ItemResult):
         fail("result", "an ItemResult", type(result).__name__)
     record = result.status_record()
-    headline = escape(result.headline)
+    known = result.item in profiles.item_names()
+    claim = profiles.item_info(result.item)["claim"] if known else ""
+    paper_line = f"<b>The paper:</b> {escape(claim)}" if claim else ""
+    if record["paper_value"] is not None:
+        metric = escape(str(record["headline_metric"]))
+        paper_line += f" Its number: <b>{record['paper_value']:g}</b> ({metric})."
+    here = escape(result.headline)
     if record["value"] is not None:
-        paper_value = record["paper_value"]
-        headline += f" <b>{record['value']:.1f}</b>"
-        if paper_value is not None:
-            headline += f" (paper {paper_value:g})"
+        here += f": <b>{record['value']:.1f}</b>"
     rows = []
     for c in result.claims:
         detail = claim_measurement(c)
@@ -111,18 +141,17 @@ def verdict_box(result: ItemResult) -> HTML:
             detail += f"; paper {_number_text(c.paper, c.unit)}"
         why = c.reason if c.verdict == "not tested" else c.criterion
         rows.append(
-            f'<li><span class="verdict {_verdict_class(c.verdict)}">{escape(c.verdict)}</span> '
-            f"{escape(c.text)}"
+            f"<li>{badge(c.verdict)} {escape(c.text)}"
             + (f" <b>{escape(detail)}</b>" if detail else "")
             + (f' <span class="criterion">({escape(why)})</span>' if why else "")
             + "</li>"
         )
     notes = "".join(f"<p class='note'>{escape(n)}</p>" for n in result.notes)
+    scale = scale_line(result.profile, result.item)
     return HTML(
-        f'<div class="verdict-box {_verdict_class(result.status)}">'
-        f'<p><span class="status">{escape(result.status)}</span> '
-        f'<span class="scale">({escape(result.profile)} profile)</span></p>'
-        f"<p>{headline}</p><ul>{''.join(rows)}</ul>{notes}</div>"
+        '<div class="verdict-box"><p class="verdict-title">Verdict</p>'
+        f"<p>{badge(result.status)} <span class='scale'>{escape(scale)}</span></p>"
+        f"<p>{paper_line}</p><p><b>Here:</b> {here}</p><ul>{''.join(rows)}</ul>{notes}</div>"
     )
 
 

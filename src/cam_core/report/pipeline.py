@@ -29,6 +29,7 @@ from cam_core import paths
 from cam_core.common import profiles, results
 from cam_core.fingerprint import source_fingerprint
 from cam_core.report import scoreboard as report_scoreboard
+from cam_core.report import site
 from cam_core.validate import fail
 
 __all__ = [
@@ -262,9 +263,10 @@ def _placeholder(name: str, profile: str) -> nbformat.NotebookNode:
     return nb
 
 
-def _marked_stale(executed: Path, name: str, stale: str, profile: str) -> nbformat.NotebookNode:
+def _marked_stale(
+    nb: nbformat.NotebookNode, name: str, stale: str, profile: str
+) -> nbformat.NotebookNode:
     """The last good page with a first cell saying that a later run of it failed."""
-    nb = nbformat.read(executed, as_version=4)
     text = (
         f"**{stale.capitalize()}.** The latest run of this page failed; what follows is its last "
         f"good run. See `results/{profile}/{results.FAILED_DIR}/{name}.ipynb` for the error."
@@ -285,12 +287,14 @@ def publish(layout: Layout, profile: str, book_dir: Path | None = None) -> Path:
     for name in names:
         executed = layout.executed(name)
         stale = results.stale_mark(layout.root, name)
-        if executed.is_file() and stale:
-            page = nbformat.writes(_marked_stale(executed, name, stale, profile)).encode()
-        elif executed.is_file():
-            page = executed.read_bytes()
+        if executed.is_file():
+            nb = nbformat.read(executed, as_version=4)
+            if stale:
+                nb = _marked_stale(nb, name, stale, profile)
+            nb = site.site_page(nb, name, layout.root, book_dir)
         else:
-            page = nbformat.writes(_placeholder(name, profile)).encode()
+            nb = _placeholder(name, profile)
+        page = nbformat.writes(nb).encode()
         target = book_dir / f"{name}.ipynb"
         # unchanged pages keep their mtime, so Sphinx does not re-read them
         if not target.is_file() or target.read_bytes() != page:

@@ -2,12 +2,21 @@
 
 import math
 from collections.abc import Mapping
+from html import escape
 from pathlib import Path
 
 import pandas as pd
+from matplotlib.figure import Figure
 
 from cam_core.common import profiles
-from cam_core.common.claims import CLAIM_COLUMNS, NUMBER_FIELDS, TEXT_FIELDS, status_record
+from cam_core.common.claims import (
+    CLAIM_COLUMNS,
+    NUMBER_FIELDS,
+    TEXT_FIELDS,
+    Claim,
+    status_record,
+)
+from cam_core.common.display import badge, claim_measurement
 from cam_core.common.results import (
     CLAIMS_FILE,
     SCOREBOARD_COLUMNS,
@@ -101,6 +110,69 @@ def write_scoreboard(out_dir: str | Path, profile: str) -> Path:
     path = Path(out_dir) / SCOREBOARD_FILE
     atomic_write_csv(path, build_scoreboard(out_dir, profile))
     return path
+
+
+def claims_table_html(claims: pd.DataFrame) -> str:
+    """The per-claim view as HTML: item (a link to its page), claim, paper value, this
+    project's value with its 95% interval, and the verdict as a coloured badge."""
+    rows = []
+    for _, c in claims.iterrows():
+        claim = Claim.from_row(c.to_dict())
+        here = claim_measurement(claim)
+        paper = "" if claim.paper is None else f"{claim.paper:g}"
+        why = claim.reason if claim.verdict == "not tested" else claim.criterion
+        rows.append(
+            f'<tr><td><a href="{c["item"]}.html">{escape(_short_title(c["item"]))}</a></td>'
+            f"<td>{escape(claim.text)}</td><td>{paper}</td><td>{escape(here)}</td>"
+            f'<td>{badge(claim.verdict)}<div class="criterion">{escape(why)}</div></td></tr>'
+        )
+    head = "".join(f"<th>{h}</th>" for h in ("item", "claim", "paper", "here [95%]", "verdict"))
+    return (
+        f'<div class="table-scroll"><table class="dataframe claims"><thead><tr>{head}</tr>'
+        f"</thead><tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
+def _short_title(item: str) -> str:
+    return profiles.item_info(item)["title"].split(":")[0]
+
+
+def claims_figure(claims: pd.DataFrame) -> Figure:
+    """Paper value (x) against this project's value (y) with its 95% interval, for every
+    claim with both numbers, coloured by verdict, with the diagonal y = x."""
+    numeric = claims.dropna(subset=["paper", "measured", "low", "high"])
+    fig = Figure(figsize=(6.0, 5.0), layout="constrained")
+    ax = fig.add_subplot()
+    colours = dict(zip(VERDICTS, ("#2e7d32", "#c62828", "#6b7280", "#9ca3af"), strict=True))
+    for verdict in VERDICTS:
+        part = numeric[numeric["verdict"] == verdict]
+        if part.empty:
+            continue
+        errors = [part["measured"] - part["low"], part["high"] - part["measured"]]
+        ax.errorbar(
+            part["paper"], part["measured"], yerr=errors, fmt="o", color=colours[verdict],
+            capsize=3, label=f"{verdict} ({len(part)})",
+        )  # fmt: skip
+        for _, c in part.iterrows():
+            ax.annotate(
+                _short_title(c["item"]), (c["paper"], c["measured"]), fontsize=7,
+                xytext=(4, 2), textcoords="offset points",
+            )  # fmt: skip
+    values = pd.concat([numeric["paper"], numeric["low"], numeric["high"]])
+    lo, hi = (float(values.min()), float(values.max())) if len(values) else (0.0, 100.0)
+    pad = 0.05 * (hi - lo or 1.0)
+    ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], color="#999", lw=1, ls="--", label="y = x")
+    ax.set_xlabel("paper")
+    ax.set_ylabel("this project (95% interval)")
+    ax.set_title(f"{len(numeric)} numeric claims of {numeric['item'].nunique()} items")
+    ax.legend(fontsize=8, loc="best")
+    return fig
+
+
+def verdict_counts(claims: pd.DataFrame) -> pd.DataFrame:
+    """How many claims got each verdict (every verdict listed, zeros included)."""
+    counts = claims["verdict"].value_counts() if len(claims) else pd.Series(dtype=int)
+    return pd.DataFrame({"claims": [int(counts.get(v, 0)) for v in VERDICTS]}, index=VERDICTS)
 
 
 def read_claims(out_dir: str | Path) -> pd.DataFrame:
