@@ -22,6 +22,8 @@ from urllib.parse import urljoin, urlparse
 import pytest
 import yaml
 
+from cam_core.common import profiles
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,6 +37,7 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 LOCAL_SCHEMES = {"data", "blob", "about", "chrome", "chrome-untrusted", "chrome-search"}
 # Pages whose source has math; MathJax must have rendered it.
 MATH_PAGES = {"intro"}
+ITEMS = set(profiles.item_names())
 
 
 def toc_pages() -> list[str]:
@@ -164,12 +167,78 @@ def _status(url: str) -> int:
         return err.code
 
 
+ITEM_PAGE = "generated/"  # item pages: generated/table1 ... generated/figure13
+WIDTHS = {"wide": (1280, 1400), "phone": (390, 844)}
+SEARCH_WORD = "silhouettes"  # in the intro and on many item pages
+
+
+def _page_problems(browser: object, page: str, item: bool) -> list[str]:
+    """What a reader would see wrong on the loaded page: broken images, raw math, overflow,
+    absolute paths, and on item pages code shown unfolded or before the verdict box."""
+    problems = []
+    broken = browser.execute_script(
+        "return Array.from(document.images)"
+        ".filter(img => !(img.complete && img.naturalWidth > 0))"
+        ".map(img => img.currentSrc || img.src)"
+    )
+    problems += [f"{page}: image did not load: {src}" for src in broken]
+    math_total, math_rendered = browser.execute_script(
+        "const m = Array.from(document.querySelectorAll('.math'));"
+        "return [m.length, m.filter(e => e.querySelector('mjx-container')).length];"
+    )
+    text = browser.execute_script("return document.querySelector('main').innerText")
+    if page in MATH_PAGES and math_total == 0:
+        problems.append(f"{page}: no math found where the source has math")
+    if math_rendered != math_total:
+        problems.append(f"{page}: {math_total - math_rendered} of {math_total} formulas raw")
+    for raw in ("$$", "\\(", "\\["):
+        if raw in text:
+            problems.append(f"{page}: raw TeX {raw!r} left in the text")
+    html = browser.execute_script("return document.querySelector('main').innerHTML")
+    for path in {str(ROOT), str(ROOT.resolve()), "/tmp/pytest-of-"}:
+        if path in html:
+            problems.append(f"{page}: shows the absolute path {path}")
+    overflow = browser.execute_script(
+        "const m = document.querySelector('main');"
+        "return [m.scrollWidth, m.clientWidth, document.documentElement.scrollWidth,"
+        " window.innerWidth];"
+    )
+    if overflow[0] > overflow[1] + 1 or overflow[2] > overflow[3] + 1:
+        problems.append(f"{page}: overflows horizontally (main {overflow[0]} > {overflow[1]}, "
+                        f"page {overflow[2]} > {overflow[3]} px)")  # fmt: skip
+    if item:
+        unfolded = browser.execute_script(
+            "return document.querySelectorAll('main div.cell:not(.tag_hide-input)').length"
+        )
+        if unfolded:
+            problems.append(f"{page}: {unfolded} code cells not folded (hide-input)")
+        order = browser.execute_script(
+            "const outs = document.querySelectorAll('main div.cell_output');"
+            "if (!document.querySelector('main .verdict-box')) return 'none';"
+            "return outs.length && outs[0].querySelector('.verdict-box') ? 'ok' : 'after';"
+        )
+        if order != "ok":
+            problems.append(
+                f"{page}: the verdict box is {'missing' if order == 'none' else 'not first'}"
+            )
+    return problems
+
+
+def _internal_links(browser: object) -> list[str]:
+    return browser.execute_script(
+        "return Array.from(document.querySelectorAll('main a[href]')).map(a => a.href)"
+    )
+
+
 def test_every_page_renders_offline(driver: object, site_url: str) -> None:
-    """Every TOC page loads, its images decode, its math renders, nothing leaves 127.0.0.1."""
+    """Every TOC page at a desktop and a phone width: it loads, its images decode, its math
+    renders, nothing overflows or shows a machine path, item pages fold their code under a
+    verdict box, every internal link resolves, search works, nothing leaves 127.0.0.1."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     pages = toc_pages()
     problems: list[str] = []
     requested: list[str] = []
+    links: set[str] = set()
 
     driver.get(site_url)  # index.html redirects to the root page
     _wait_ready(driver)
@@ -182,48 +251,54 @@ def test_every_page_renders_offline(driver: object, site_url: str) -> None:
             problems.append(f"{page}: not in the sidebar of the front page")
     requested += _requested_urls(driver)
 
-    for page in pages:
-        url = urljoin(site_url, f"{page}.html")
-        status = _status(url)
-        if status != 200:
-            problems.append(f"{page}: HTTP {status}")
-            continue
-        driver.get(url)
-        _wait_ready(driver)
-        title = driver.title
-        if not title or "404" in title or "Error response" in title or "not found" in title:
-            problems.append(f"{page}: error title {title!r}")
-        broken = driver.execute_script(
-            "return Array.from(document.images)"
-            ".filter(img => !(img.complete && img.naturalWidth > 0))"
-            ".map(img => img.currentSrc || img.src)"
+    for width, size in WIDTHS.items():
+        driver.set_window_size(*size)
+        for page in pages:
+            url = urljoin(site_url, f"{page}.html")
+            status = _status(url)
+            if status != 200:
+                problems.append(f"{page}: HTTP {status}")
+                continue
+            driver.get(url)
+            _wait_ready(driver)
+            title = driver.title
+            if not title or "404" in title or "Error response" in title or "not found" in title:
+                problems.append(f"{page}: error title {title!r}")
+            item = page.startswith(ITEM_PAGE) and page.split("/")[-1] in ITEMS
+            problems += [f"[{width}] {p}" for p in _page_problems(driver, page, item)]
+            links |= set(_internal_links(driver))
+            shot = {pages[0]: "front", "generated/scoreboard": "scoreboard"}.get(page)
+            if shot:
+                driver.save_screenshot(str(SHOTS / f"{shot}-{width}.png"))
+            if page == "generated/table2":
+                driver.execute_script(
+                    "const t = document.querySelector('main table'); if (t) t.scrollIntoView();"
+                )
+                driver.save_screenshot(str(SHOTS / f"table2-{width}.png"))
+            requested += _requested_urls(driver)
+
+    for link in sorted(links):
+        parsed = urlparse(link)
+        if parsed.hostname in LOCAL_HOSTS and _status(link.split("#")[0]) != 200:
+            problems.append(f"broken internal link: {parsed.path}")
+
+    driver.set_window_size(*WIDTHS["wide"])
+    driver.get(urljoin(site_url, f"search.html?q={SEARCH_WORD}"))
+    _wait_ready(driver)
+    deadline, found = time.monotonic() + 20, 0
+    while time.monotonic() < deadline and not found:
+        found = driver.execute_script(
+            "return document.querySelectorAll('#search-results li').length"
         )
-        problems += [f"{page}: image did not load: {src}" for src in broken]
-        math_total, math_rendered = driver.execute_script(
-            "const m = Array.from(document.querySelectorAll('.math'));"
-            "return [m.length, m.filter(e => e.querySelector('mjx-container')).length];"
-        )
-        text = driver.execute_script("return document.querySelector('main').innerText")
-        if page in MATH_PAGES and math_total == 0:
-            problems.append(f"{page}: no math found where the source has math")
-        if math_rendered != math_total:
-            problems.append(f"{page}: {math_total - math_rendered} of {math_total} formulas raw")
-        for raw in ("$$", "\\(", "\\["):
-            if raw in text:
-                problems.append(f"{page}: raw TeX {raw!r} left in the text")
-        if page in (pages[0], "generated/scoreboard"):
-            driver.save_screenshot(
-                str(SHOTS / f"{'front' if page == pages[0] else 'scoreboard'}.png")
-            )
-        if page == "generated/table2":
-            driver.execute_script(
-                "const t = document.querySelector('table'); if (t) t.scrollIntoView();"
-            )
-            driver.save_screenshot(str(SHOTS / "table2.png"))
-        requested += _requested_urls(driver)
+        time.sleep(0.2)
+    if not found:
+        problems.append(f"search: no result for {SEARCH_WORD!r}")
+    requested += _requested_urls(driver)
 
     foreign = sorted(set(_foreign(requested)))
     problems += [f"request to another host: {url}" for url in foreign]
     assert any(urlparse(u).hostname == "127.0.0.1" for u in requested), "no request was logged"
     assert not problems, "\n".join(problems)
-    assert (SHOTS / "front.png").is_file() and (SHOTS / "table2.png").is_file()
+    for name in ("front", "scoreboard", "table2"):
+        for width in WIDTHS:
+            assert (SHOTS / f"{name}-{width}.png").is_file()

@@ -341,3 +341,36 @@ def test_cli_hands_check_data_to_the_manifest_checker(
 ) -> None:
     assert cli.main(["check-data", "no-such-dataset", "--root", str(tmp_path)]) == 2
     assert capsys.readouterr().err.startswith("cam-repro check-data: error: ")
+
+
+def test_site_page_drops_machine_paths_and_progress_and_links_downloads(tmp_path: Path) -> None:
+    from cam_core.report import site
+
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('profile = "cpu"', metadata={"tags": ["parameters"]})
+    injected = nbformat.v4.new_code_cell(
+        f'out_dir = "{tmp_path}/results/cpu"', metadata={"tags": ["injected-parameters"]}
+    )
+    run = nbformat.v4.new_code_cell("result = run(params)")
+    run.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="epoch 1/3\n"),
+        nbformat.v4.new_output("display_data", data={"text/html": "<div>verdict</div>"}),
+    ]
+    nb.cells = [params, injected, run]
+    results_dir, book_dir = tmp_path / "results" / "cpu", tmp_path / "book" / "generated"
+    (results_dir / "table2").mkdir(parents=True)
+    (results_dir / "table2" / "claims.csv").write_text("item\ntable2\n")
+    (results_dir / "table2" / "figure.png").write_bytes(b"png")  # not a download
+    page = site.site_page(nb, "table2", results_dir, book_dir)
+    assert [c.source for c in page.cells[:2]] == ['profile = "cpu"', "result = run(params)"]
+    assert [o["output_type"] for o in page.cells[1].outputs] == ["display_data"]
+    assert str(tmp_path) not in nbformat.writes(page)
+    assert (
+        '<a href="../downloads/table2/claims.csv" download>claims.csv</a>' in page.cells[-1].source
+    )
+    copied = book_dir / "site_files" / "downloads" / "table2"
+    assert sorted(p.name for p in copied.iterdir()) == ["claims.csv"]
+    assert len(nb.cells) == 3 and nb.cells[2].outputs[0]["name"] == "stdout"  # input untouched
+    (results_dir / "table2" / "claims.csv").unlink()
+    page = site.site_page(nb, "table2", results_dir, book_dir)
+    assert "Downloads" not in page.cells[-1].source and not copied.exists()  # nothing stale

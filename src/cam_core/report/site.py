@@ -48,9 +48,12 @@ def site_page(
     nb: nbformat.NotebookNode, name: str, results_dir: Path, book_dir: Path
 ) -> nbformat.NotebookNode:
     """``nb`` as the site shows it: without papermill's injected-parameters cell (the page's
-    parameters table shows the resolved values, paths relative to the repository), and with
-    a last section linking the page's result files."""
+    parameters table shows the resolved values, paths relative to the repository) and
+    without printed progress, and with a last section linking the page's result files."""
     page = copy.deepcopy(nb)
+    for cell in page.cells:  # progress lines and warnings are for the terminal, not the page
+        if cell.get("cell_type") == "code":
+            cell.outputs = [o for o in cell.outputs if o.get("output_type") != "stream"]
     page.cells = [
         c for c in page.cells if INJECTED_TAG not in c.get("metadata", {}).get("tags", [])
     ]
