@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import hashlib
+import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -182,3 +183,18 @@ def image_sizes(images: Sequence[np.ndarray]) -> np.ndarray:
     if sizes is not None:
         return np.asarray(sizes)
     return np.array([np.asarray(images[i]).shape[:2] for i in range(len(images))])
+
+
+def read_xml_root(path: Path, dataset: str, tag: str, missing: str = "missing file") -> ET.Element:
+    """The root element of the XML file ``path``, which must be ``<tag>``; one-line errors
+    (``"<dataset>: <path>: ..."``) for a missing file, malformed XML or another root."""
+    where = f"{dataset}: {path}"
+    if not path.is_file():
+        raise InputError(f"{where}: {missing}")
+    try:
+        root = ET.parse(path).getroot()
+    except ET.ParseError as exc:
+        raise InputError(f"{where}: malformed XML ({exc})") from None
+    if root.tag != tag:
+        raise InputError(f"{where}: expected a <{tag}> root element, got <{root.tag}>")
+    return root

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image, ImageDraw
 
+from cam_core.datasets.base import read_xml_root
 from cam_core.validate import InputError, fail
 
 __all__ = [
@@ -138,14 +139,7 @@ def parse_annotation(path: str | Path) -> SunAnnotation:
     """Read one LabelMe XML file (see the module docstring); one-line errors name the file."""
     path = Path(path)
     where = f"{DATASET}: {path}"
-    if not path.is_file():
-        raise InputError(f"{where}: missing annotation file")
-    try:
-        root = ET.parse(path).getroot()
-    except ET.ParseError as exc:
-        raise InputError(f"{where}: malformed XML ({exc})") from None
-    if root.tag != "annotation":
-        raise InputError(f"{where}: expected an <annotation> root element, got <{root.tag}>")
+    root = read_xml_root(path, DATASET, "annotation", "missing annotation file")
     filename = _text(root.find("filename")).strip()
     imagesize = None
     size = root.find("imagesize")

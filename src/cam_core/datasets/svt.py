@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cam_core.datasets.base import FileImages
+from cam_core.datasets.base import FileImages, read_xml_root
 from cam_core.validate import InputError, fail
 
 __all__ = [
@@ -138,14 +138,8 @@ def read_svt(root: str | Path, split: str, bad_boxes: str = "error") -> SvtSplit
         fail("bad_boxes", "'error' or 'skip'", repr(bad_boxes))
     root = Path(root)
     path = root / f"{split}.xml"
-    if not path.is_file():
-        raise InputError(f"{DATASET}: {path}: missing file (expected train.xml, test.xml)")
-    try:
-        tagset = ET.parse(path).getroot()
-    except ET.ParseError as err:
-        raise InputError(f"{DATASET}: {path}: malformed XML ({err})") from None
-    if tagset.tag != "tagset":
-        raise InputError(f"{DATASET}: {path}: expected a <tagset> root, got <{tagset.tag}>")
+    missing = "missing file (expected train.xml, test.xml)"
+    tagset = read_xml_root(path, DATASET, "tagset", missing)
     images, skipped = [], 0
     for number, node in enumerate(tagset.findall("image"), 1):
         where = f"{DATASET}: {path.name}: image {number}"
