@@ -77,7 +77,7 @@ def test_hand_written_annotation_is_read_exactly(tmp_path):
     ("text", "message"),
     [
         ("<annotation><object>", r"malformed XML"),
-        ("<scene/>", r"expected an <annotation> root element, got <scene>"),
+        ("<scene/>", r"expected a <annotation> root element, got <scene>"),
         (XML.replace("chair", "  "), r"object 2: expected a <name>, got none"),
         (XML.replace("<pt><x>4</x><y>2</y></pt>", ""), r"object 2 \(chair\): expected a polygon"),
         (

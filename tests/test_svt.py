@@ -102,7 +102,7 @@ def test_missing_tree_files_and_arguments(tmp_path):
     with pytest.raises(InputError, match=r"^bad_boxes: expected 'error' or 'skip'"):
         svt.read_svt(root, "test", bad_boxes="clip")
     (root / "test.xml").write_text("<images></images>")
-    with pytest.raises(InputError, match=r"expected a <tagset> root, got <images>"):
+    with pytest.raises(InputError, match=r"expected a <tagset> root element, got <images>"):
         svt.read_svt(root, "test")
 
 
