@@ -85,15 +85,22 @@ def check_boxes(name: str, boxes: object) -> np.ndarray:
     return arr
 
 
-def check_classes(name: str, classes: torch.Tensor, num_classes: int) -> None:
-    """Check integer class indices in ``[0, num_classes)``."""
+def check_classes(name: str, classes: torch.Tensor, num_classes: int | None) -> None:
+    """Check integer class indices in ``[0, num_classes)`` (``None``: only ``>= 0``, the
+    upper bound checked later, e.g. against the logits)."""
     if classes.dtype.is_floating_point or classes.dtype == torch.bool:
         fail(name, "integer class indices", f"dtype {classes.dtype}")
-    if classes.numel() and (int(classes.min()) < 0 or int(classes.max()) >= num_classes):
+    if not classes.numel():
+        return
+    low = int(classes.min())
+    if num_classes is None:
+        if low < 0:
+            fail(name, "class indices >= 0", f"min {low}")
+    elif low < 0 or int(classes.max()) >= num_classes:
         fail(
             name,
             f"class indices in [0, {num_classes})",
-            f"range [{int(classes.min())}, {int(classes.max())}]",
+            f"range [{low}, {int(classes.max())}]",
         )
 
 

@@ -63,10 +63,7 @@ def _check_classes(classes: object, n: int, device: torch.device) -> torch.Tenso
         fail("classes", "a torch.Tensor of class indices (N,) or (N, k)", type(classes).__name__)
     if classes.ndim not in (1, 2) or classes.shape[0] != n or classes.numel() == 0:
         fail("classes", f"class indices of shape (N,) or (N, k) with N = {n}", tuple(classes.shape))
-    if classes.dtype.is_floating_point or classes.dtype == torch.bool:
-        fail("classes", "integer class indices", f"dtype {classes.dtype}")
-    if bool((classes < 0).any()):  # the upper bound is checked against the logits
-        fail("classes", "class indices >= 0", f"min {int(classes.min())}")
+    check_classes("classes", classes, None)  # the upper bound is checked against the logits
     classes = classes.to(device=device, dtype=torch.long)
     return classes[:, None] if classes.ndim == 1 else classes
 
