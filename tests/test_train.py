@@ -301,3 +301,26 @@ def test_a_killed_run_resumes_to_the_uninterrupted_weights(tmp_path):
         resumed.state_dict().items(), straight.state_dict().values(), strict=True
     ):
         torch.testing.assert_close(a, b, rtol=0, atol=1e-6, msg=name)
+
+
+def test_one_loader_serves_every_epoch_in_the_seeded_order(monkeypatch):
+    """The sampler's order for epoch e is randperm(n) seeded with seed + e, this rank's
+    every W-th item after wrapping to a multiple of W (by hand: n=5, W=2 wraps to 6)."""
+    from cam_core.nets import train
+
+    ctx = train.DistContext(rank=1, world_size=2)
+    sampler = train.ShardSampler(5, seed=3, ctx=ctx, shuffle=True)
+    for epoch in (0, 1):
+        sampler.set_epoch(epoch)
+        order = torch.randperm(5, generator=torch.Generator().manual_seed(3 + epoch)).tolist()
+        order += order[:1]
+        assert list(sampler) == order[1::2] and len(sampler) == 3
+    assert list(train.ShardSampler(5, 0, ctx, shuffle=False)) == [1, 3]
+    monkeypatch.setattr(train.os, "sched_getaffinity", lambda _: set(range(16)), raising=False)
+    monkeypatch.setenv("LOCAL_WORLD_SIZE", "2")
+    assert train.worker_count(train.AUTO_WORKERS, ctx) == 7  # 16 cores / 2 ranks, less one
+    monkeypatch.setenv("LOCAL_WORLD_SIZE", "1")
+    assert train.worker_count(train.AUTO_WORKERS, train.DistContext()) == train.MAX_WORKERS
+    assert train.worker_count(3, ctx) == 3
+    with pytest.raises(InputError, match="^num_workers: "):
+        TrainConfig(num_workers=-2)

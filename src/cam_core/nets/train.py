@@ -13,7 +13,7 @@ import math
 import os
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -22,12 +22,14 @@ import pandas as pd
 import torch
 import torch.distributed as dist
 from torch import nn
-from torch.utils.data import DataLoader, Dataset, Subset
+from torch.utils.data import DataLoader, Dataset, Sampler
 
 from cam_core.nets.models import load_strict, read_torch_file
 from cam_core.validate import fail
 
 OPTIMIZERS = ("sgd", "adamw")
+AUTO_WORKERS = -1  # num_workers: loader processes from the cores per rank (worker_count)
+MAX_WORKERS = 8
 SCHEDULES = ("cosine", "step", "constant")
 
 
@@ -65,8 +67,12 @@ class TrainConfig:
             fail("schedule", f"one of {SCHEDULES}", repr(self.schedule))
         if not 0 <= self.warmup_epochs < self.epochs:
             fail("warmup_epochs", f"an integer in [0, epochs={self.epochs})", self.warmup_epochs)
-        if self.num_workers < 0:
-            fail("num_workers", "a non-negative integer", self.num_workers)
+        if self.num_workers < AUTO_WORKERS:
+            fail(
+                "num_workers",
+                f"an integer >= 0, or {AUTO_WORKERS} (from the cores)",
+                self.num_workers,
+            )
 
     def fingerprint(self) -> str:
         """Hash of the fields that change results: all but ``device``, ``num_workers`` and
@@ -146,18 +152,57 @@ def _optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
     return torch.optim.AdamW(groups, lr=config.lr)
 
 
+def worker_count(num_workers: int, ctx: DistContext) -> int:
+    """Loader processes of one rank: ``num_workers``, or for :data:`AUTO_WORKERS` the cores
+    this rank can use (cores / ranks on the node) less one for the main process, at most
+    :data:`MAX_WORKERS`."""
+    if num_workers != AUTO_WORKERS:
+        return num_workers
+    per_node = int(os.environ.get("LOCAL_WORLD_SIZE", ctx.world_size if ctx.world_size else 1))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(0, min(MAX_WORKERS, (cores or 1) // max(per_node, 1) - 1))
+
+
+class ShardSampler(Sampler[int]):
+    """This rank's share of the dataset, in an order that depends only on seed and epoch
+    (:meth:`set_epoch`): one loader, and its persistent workers, serve every epoch."""
+
+    def __init__(self, n: int, seed: int, ctx: DistContext, shuffle: bool, epoch: int = 0) -> None:
+        self.n, self.seed, self.ctx, self.shuffle, self.epoch = n, seed, ctx, shuffle, epoch
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def _indices(self) -> list[int]:
+        n, ctx = self.n, self.ctx
+        if self.shuffle:
+            order = torch.randperm(
+                n, generator=torch.Generator().manual_seed(self.seed + self.epoch)
+            )
+            # the same number of steps on every rank (DDP): wrap around, as DistributedSampler
+            order = torch.cat([order, order[: (-n) % ctx.world_size]])
+        else:
+            order = torch.arange(n)
+        return order[ctx.rank :: ctx.world_size].tolist()
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._indices())
+
+    def __len__(self) -> int:
+        return len(self._indices())
+
+
 def _loader(
-    dataset: Dataset, config: TrainConfig, ctx: DistContext, shuffle: bool, epoch: int = 0
+    dataset: Dataset,
+    config: TrainConfig,
+    ctx: DistContext,
+    shuffle: bool,
+    epoch: int = 0,
+    device: torch.device | None = None,
 ) -> DataLoader:
-    """This rank's loader; with ``shuffle`` the order depends only on seed and epoch."""
-    n = len(dataset)
-    if shuffle:
-        order = torch.randperm(n, generator=torch.Generator().manual_seed(config.seed + epoch))
-        # DDP needs the same number of steps on every rank: wrap around, as DistributedSampler does
-        order = torch.cat([order, order[: (-n) % ctx.world_size]])
-    else:
-        order = torch.arange(n)
-    shard = order[ctx.rank :: ctx.world_size].tolist()
+    """This rank's loader; with ``shuffle`` the order depends only on seed and epoch (move to
+    the next epoch with ``loader.sampler.set_epoch``). Pinned memory on CUDA, persistent
+    workers when there are workers (:func:`worker_count`)."""
     if shuffle and config.batch_size % ctx.world_size:
         fail(
             "batch_size",
@@ -165,12 +210,14 @@ def _loader(
             config.batch_size,
         )
     per_rank = max(1, -(-config.batch_size // ctx.world_size))  # evaluation: ceil
+    workers = worker_count(config.num_workers, ctx)
     return DataLoader(
-        Subset(dataset, shard),
+        dataset,
         batch_size=per_rank,
-        shuffle=False,
-        num_workers=config.num_workers,
-        persistent_workers=False,
+        sampler=ShardSampler(len(dataset), config.seed, ctx, shuffle, epoch),
+        num_workers=workers,
+        persistent_workers=workers > 0,
+        pin_memory=device is not None and device.type == "cuda",
         drop_last=False,
     )
 
@@ -181,6 +228,11 @@ def _all_reduce_sum(values: list[float], device: torch.device, ctx: DistContext)
     tensor = torch.tensor(values, dtype=torch.float64, device=device)
     dist.all_reduce(tensor)
     return tensor.tolist()
+
+
+def _to_device(batch: tuple, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Images and labels of ``batch`` on ``device`` (asynchronous copies from pinned memory)."""
+    return batch[0].to(device, non_blocking=True), batch[1].to(device, non_blocking=True)
 
 
 def _autocast(device: torch.device, enabled: bool):
@@ -196,16 +248,16 @@ def evaluate(
     ctx = ctx or DistContext()
     device = resolve_device(config.device, ctx)
     model.eval()
-    loss_sum = correct = count = 0.0
+    sums = torch.zeros(3, dtype=torch.float64, device=device)  # loss, correct, count
     with torch.inference_mode():
-        for batch in _loader(dataset, config, ctx, shuffle=False):
-            images, labels = batch[0].to(device), batch[1].to(device)
+        for batch in _loader(dataset, config, ctx, shuffle=False, device=device):
+            images, labels = _to_device(batch, device)
             with _autocast(device, config.amp):
                 logits = model(images)
-            loss_sum += float(nn.functional.cross_entropy(logits.float(), labels, reduction="sum"))
-            correct += float((logits.argmax(1) == labels).sum())
-            count += len(labels)
-    loss_sum, correct, count = _all_reduce_sum([loss_sum, correct, count], device, ctx)
+            sums[0] += nn.functional.cross_entropy(logits.float(), labels, reduction="sum")
+            sums[1] += (logits.argmax(1) == labels).sum()
+            sums[2] += len(labels)
+    loss_sum, correct, count = _all_reduce_sum(sums.tolist(), device, ctx)
     return loss_sum / max(count, 1), correct / max(count, 1)
 
 
@@ -287,6 +339,8 @@ def train_model(
         if loaded is not None:  # compared before any weight is loaded
             return loaded[0].assign(cached=True)
     seed_everything(config.seed)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True  # fixed input size: pick the fastest kernels
     model.to(device)
     if config.channels_last:
         model.to(memory_format=torch.channels_last)
@@ -302,16 +356,17 @@ def train_model(
     start = 0
     if partial is not None and partial.is_file():
         start, rows = _resume(partial, model, optimizer, config)
+    loader = _loader(train_set, config, ctx, shuffle=True, epoch=start, device=device)
     for epoch in range(start, config.epochs):
         started = time.perf_counter()
         net.train()
-        loader = _loader(train_set, config, ctx, shuffle=True, epoch=epoch)
-        loss_sum = correct = count = 0.0
+        loader.sampler.set_epoch(epoch)
+        sums = torch.zeros(3, dtype=torch.float64, device=device)  # loss, correct, count
         for step, batch in enumerate(loader):
             lr = learning_rate(config, epoch + step / max(len(loader), 1))
             for group in optimizer.param_groups:
                 group["lr"] = lr
-            images, labels = batch[0].to(device), batch[1].to(device)
+            images, labels = _to_device(batch, device)
             if config.channels_last:
                 images = images.contiguous(memory_format=torch.channels_last)
             with _autocast(device, config.amp):
@@ -320,10 +375,10 @@ def train_model(
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-            loss_sum += float(loss.detach()) * len(labels)
-            correct += float((logits.detach().argmax(1) == labels).sum())
-            count += len(labels)
-        loss_sum, correct, count = _all_reduce_sum([loss_sum, correct, count], device, ctx)
+            sums[0] += loss.detach() * len(labels)  # kept on the device: no sync per step
+            sums[1] += (logits.detach().argmax(1) == labels).sum()
+            sums[2] += len(labels)
+        loss_sum, correct, count = _all_reduce_sum(sums.tolist(), device, ctx)
         row = {
             "epoch": epoch + 1,
             "train_loss": loss_sum / count,
@@ -385,7 +440,7 @@ def map_batches(
     """
     ctx = ctx or DistContext()
     parts: dict[str, list[np.ndarray]] = {}
-    for batch in _loader(dataset, config, ctx, shuffle=False):
+    for batch in _loader(dataset, config, ctx, shuffle=False, device=None):
         for key, value in fn(batch).items():
             array = value.detach().cpu().numpy() if isinstance(value, torch.Tensor) else value
             parts.setdefault(key, []).append(np.asarray(array))
