@@ -31,7 +31,7 @@
 # and is quoted there, not rebuilt. The models trained here are cached and shared with
 # Tables 2 and 3.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 profile = "cpu"  # smoke, cpu or full (src/cam_core/profiles.yaml)
 data_root = None  # folder with the datasets of data/manifests/ (full only)
 out_dir = None  # None: results/<profile>
@@ -52,91 +52,78 @@ optimizer = None  # sgd or adamw
 width = None  # channel multiplier of the small family
 weights = None  # full: torchvision weights file; "": <data_root>/weights/<arch>.pth
 
-# %%
-from IPython.display import Markdown, display
-
+# %% tags=["hide-input"]
 import cam_core  # noqa: F401  (first: makes torchvision importable)
-from cam_core.common import display as common_display
-from cam_core.common import profiles, results, viz
-from cam_core.items import family as items_family
+from cam_core.common import display, profiles, results
 from cam_core.items import tables123
 
 params = profiles.from_cell("table1", globals())
-profiles.parameters_table(params)
-
-# %%
-with results.Experiment(params) as experiment:
-    out = tables123.table1(params, progress=print)
-    experiment.write_csv("table1.csv", out.table)
-    experiment.write_csv("claims.csv", out.claims)
-    for name, frame in out.frames.items():
-        experiment.write_csv(f"{name}.csv", frame)
-    curves_figure = tables123.plot_learning_curves(out.frames["learning_curves"])
-    experiment.save_figure("learning_curves.png", curves_figure, dpi=110)
-    experiment.write_status(out.coverage, out.headline, out.claim_holds, out.notes)
-display(Markdown(f"**Caveat.** {out.notes}"))
+result = tables123.run(params, progress=print)
+results.write_result(params, result)
+display.verdict_box(result)
 
 # %% [markdown]
 # ## The paper's Table 1 and this project's numbers
 
-# %%
-common_display.for_display(
-    out.table,
+# %% tags=["hide-input"]
+display.show_table(
+    result,
+    "table1",
     ["network", "paper_top1", "top1", "diff_top1", "paper_top5", "top5", "diff_top5"]
     + ["reproduced_by", "seeds"],
 )
 
 # %% [markdown]
-# *Table 1.* Top-1 and top-5 classification error (%). *paper*: ILSVRC 2012 validation, as
-# printed. *top1*, *top5*: this project's networks (*reproduced by*) on its scored set,
-# mean ± sample std over *seeds* training seeds (one seed: no std); *diff*: reproduced
-# minus paper. At `cpu` scale the two columns measure different tasks (10 classes, not 1000):
-# compare rows within a column, not across the columns.
-
-# %% [markdown]
 # ## The paper's claims, checked on these numbers
+#
+# Each claim is judged on the 95% interval of a difference of top-1 classification errors
+# (points). The two networks are scored on the same test images, so the interval is a paired
+# bootstrap over those images of the seed-averaged per-image errors, widened by the
+# seed-to-seed spread (the seed std pooled over the networks trained with several seeds and
+# borrowed by those trained with one; the *data* column says which). "GAP costs at most 2
+# points" and "GAP and GMP classify about equally well" are equivalence claims: they hold
+# only when the whole interval lies within ±2 points, do not hold when it lies wholly
+# outside, and are *not distinguishable* otherwise. A network whose top-1 error is within 10
+# points of chance leaves its claims *not tested*; a paper row not built here is *not
+# tested* with the reason. A claim that does not hold at this scale is a finding, not a
+# failure. Read the GAP-versus-original rows with the learning curves below: every network
+# gets the same schedule, and an original whose fully-connected head is still learning when
+# training stops is a weak baseline.
 
-# %%
-common_display.for_display(out.claims)
-
-# %% [markdown]
-# A claim *holds* or *does not hold* on this run's numbers; where the difference is within
-# the seed noise (pooled std of the networks with several seeds) the two are *not
-# distinguishable*. A claim that does not hold at this scale is a finding, not a failure.
-# Read the GAP-versus-original rows with the learning curves below: at `cpu` scale every
-# network gets the same short schedule, and an original whose fully-connected head
-# (two hidden layers with dropout 0.5) is still learning when training stops is a weak
-# baseline, so "holds" there can say more about the schedule than about GAP.
+# %% tags=["hide-input"]
+display.claims_view(result)
 
 # %% [markdown]
 # ## Learning curves
+
+# %% tags=["hide-input"]
+display.show_figure(result, "learning_curves")
+
+# %% [markdown]
+# ## Training time
 #
-# Validation accuracy after each epoch (shaded: range over seeds). Every network has the
-# same schedule; the curves show whether it had converged when training stopped.
+# Per member: wall-clock and process CPU seconds when it was trained (CPU time is what the
+# training costs on an idle machine with that many *threads*; wall time also counts waiting
+# for other processes), the validation accuracy gained over the last quarter of the epochs
+# (near 0 once converged) and after the last epoch, and whether this run loaded it from the
+# cache.
 
-# %%
-viz.show(curves_figure)
-
-# %%
-display(Markdown(items_family.training_summary(out.frames["training_times"])))
-common_display.for_display(
-    out.frames["training_times"],
+# %% tags=["hide-input"]
+display.show_table(
+    result,
+    "training_times",
     ["network", "seed", "train_seconds", "cpu_seconds", "threads", "final_val_acc"]
     + ["val_gain_last_quarter", "loaded_from_cache"],
 )
 
 # %% [markdown]
-# *Training time* of each member when it was trained: wall-clock and process CPU seconds
-# (CPU time is what the training costs on an idle machine with that many *threads*; wall
-# time also counts waiting for other processes) on the machine in the provenance below;
-# *val gain last quarter*: validation accuracy (points) gained over the last quarter of the
-# epochs, near 0 once converged; *final val acc* (%) after the last epoch. A rerun loads
-# the cached checkpoint (*loaded from cache*).
-
-# %% [markdown]
-# ## Provenance
+# ## Parameters and provenance
 #
-# Where and how this page's result files (`results/<profile>/table1/`) were produced.
+# The resolved parameters of this run, then where and how this page's result files
+# (`results/<profile>/table1/`) were produced.
 
-# %%
+# %% tags=["hide-input"]
+profiles.parameters_table(params)
+
+# %% tags=["hide-input"]
 results.provenance_table(params["out_dir"], "table1")

@@ -29,7 +29,7 @@
 # At `cpu` scale on the held-out test split of the cluttered-silhouettes benchmark, whose
 # boxes are exact; at `full` scale the paper's networks on the ILSVRC 2012 validation set.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 profile = "cpu"  # smoke, cpu or full (src/cam_core/profiles.yaml)
 data_root = None  # folder with the datasets of data/manifests/ (full only)
 out_dir = None  # None: results/<profile>
@@ -43,142 +43,84 @@ threshold = None  # the box rule's share of the map's max
 box_rule = None  # paper (largest component) or released (multi-threshold generator)
 eval_images = None  # test images scored (0: all)
 
-# %%
-from IPython.display import Markdown, display
-
+# %% tags=["hide-input"]
 import cam_core  # noqa: F401  (first: makes torchvision importable)
-from cam_core.common import display as common_display
-from cam_core.common import profiles, results, viz
+from cam_core.common import display, profiles, results
 from cam_core.items import tables123
 
 params = profiles.from_cell("table2", globals())
-profiles.parameters_table(params)
-
-# %%
-with results.Experiment(params) as experiment:
-    out = tables123.table2(params, progress=print)
-    experiment.write_csv("table2.csv", out.table)
-    experiment.write_csv("claims.csv", out.claims)
-    for name, frame in out.frames.items():
-        experiment.write_csv(f"{name}.csv", frame)
-    sweep_figure = tables123.plot_maxboxacc(out.frames["maxboxacc_curves"], params["threshold"])
-    experiment.save_figure("maxboxacc.png", sweep_figure, dpi=110)
-    experiment.write_status(out.coverage, out.headline, out.claim_holds, out.notes)
-display(Markdown(f"**Caveat.** {out.notes}"))
+result = tables123.run(params, progress=print)
+results.write_result(params, result)
+display.verdict_box(result)
 
 # %% [markdown]
 # ## The paper's Table 2 and this project's numbers
 
-# %%
-common_display.for_display(
-    out.table,
+# %% tags=["hide-input"]
+display.show_table(
+    result,
+    "table2",
     ["method", "paper_top1", "top1", "diff_top1", "paper_top5", "top5", "diff_top5"]
-    + ["reproduced_by", "seeds"],
-)
-
-# %% [markdown]
-# *Table 2.* Localization error (%), top-1 and top-5. *paper*: ILSVRC 2012 validation, as
-# printed; *Backprop* uses the saliency of Simonyan et al. instead of CAM. *top1*, *top5*:
-# this project's networks (*reproduced by*) on its scored set, mean ± sample std over
-# *seeds* training seeds; *diff*: reproduced minus paper.
-
-# %%
-common_display.for_display(
-    out.table,
-    ["method", "top1", "cls_top1", "gt_known_loc", "maxboxacc", "centre_box_top1"]
+    + ["reproduced_by", "seeds", "cls_top1", "gt_known_loc", "maxboxacc", "centre_box_top1"]
     + ["whole_image_top1"],
 )
 
 # %% [markdown]
-# *Beside each number* (%, means over seeds): *top1*, the top-1 localization error again;
-# *cls top1*, the classification error on the same images, which bounds localization;
-# *gt known loc*, the share of images whose box from the true class's map has IoU ≥ 0.5
-# (class ignored); *maxboxacc*, the same at the best threshold of the sweep below (Choe et
-# al. 2020); *centre box top1*, *whole image top1*, the top-1 localization error of two
-# boxes that ignore the image (a centred box of the training split's mean size, the whole
-# image) with the same predicted classes.
-
-# %% [markdown]
 # ## The paper's claims, checked on these numbers
+#
+# Each claim is that one row localizes better than another: the difference of their errors
+# (points) lies below 0. The errors are compared at top-1, a metric the paper prints (at
+# `cpu` scale top-5 of 10 classes is nearly free), and, where the classification error could
+# decide the comparison, on GT-known boxes (the box from the true class's map; error = 100 -
+# GT-known accuracy). Both rows are scored on the same test images, so the 95% interval is a
+# paired bootstrap over those images of the seed-averaged per-image errors, widened by the
+# seed-to-seed spread of the metric (pooled over the networks trained with several seeds and
+# borrowed by those trained with one; the *data* column says which). A claim holds when the
+# whole interval lies below 0, does not hold when it lies above, and is *not
+# distinguishable* when it straddles 0. A network within 10 points of chance top-1
+# classification error leaves its claims *not tested*.
 
-# %%
-common_display.for_display(out.claims)
-
-# %% [markdown]
-# Errors compared at top-1, the paper's metric (at `cpu` scale top-5 of 10 classes is
-# nearly free, so top-1 carries the comparison); this page's verdict on the paper's claim
-# reads those rows. Top-1 localization also needs the right class, so a network that
-# classifies worse localizes worse with any maps: the *GT-known* rows compare the boxes
-# alone (the box from the true class's map; error = 100 - GT-known accuracy). *Not
-# distinguishable*: the difference is within the seed noise (pooled std of the networks
-# with several seeds).
+# %% tags=["hide-input"]
+display.claims_view(result)
 
 # %% [markdown]
 # ## The best GAP network against the image-blind boxes
-
-# %%
-common_display.for_display(out.frames["aim"])
-
-# %% [markdown]
+#
 # The aim set for this replication: the best GAP network (NIN included: it ends in GAP)
 # localizes at least 60% of the scored images (right class and IoU ≥ 0.5, top-1) at the
-# paper's 20% threshold, at least 20 points above the better image-blind box. What limits
-# it here shows in the tables above: the classification error bounds top-1 localization,
-# and the GT-known column is the share of good boxes when the class is given.
+# paper's 20% threshold, at least 20 points above the better image-blind box.
+
+# %% tags=["hide-input"]
+display.show_table(result, "aim")
 
 # %% [markdown]
 # ## Where the boxes fail: object size
+#
+# Where a last conv map's cells are as large as a small object, the upsampled blob at 20% of
+# its peak spreads over neighbouring cells and the box comes out too large: the paper's point
+# about the resolution of the last conv map. The median predicted box area over the true one
+# is in `gt_known_by_size.csv`.
 
-# %%
-by_size = out.frames["gt_known_by_size"]
-by_size.pivot_table(
-    index="object side / image side",
-    columns="method",
-    values="GT-known loc. (%)",
-    sort=False,
-    dropna=False,
-).join(by_size.groupby("object side / image side", sort=False)["images"].first())
-
-# %% [markdown]
-# GT-known localization (%: the box from the true class's map, IoU ≥ 0.5) of each row's
-# first seed, by the object's size (the square root of its box's share of the image), and
-# the number of scored images in each size bin; the median predicted box area over the true
-# one is in `gt_known_by_size.csv`. Where a last conv map's cells are as large as a small
-# object, the upsampled blob at 20% of its peak spreads over neighbouring cells and the box
-# comes out too large: the paper's point about the resolution of the last conv map. For the
-# best GAP network of this run:
-
-# %%
-aim = out.frames["aim"].set_index("quantity")["value"] if len(out.frames["aim"]) else {}
-best = by_size[by_size["method"] == aim.get("best GAP network")]
-if len(best):
-    smallest, largest = best.iloc[0], best.iloc[-1]
-    area = "box area / true area (median)"
-    text = (
-        f"{aim['best GAP network']}: objects of side {smallest['object side / image side']} "
-        f"of the image ({smallest['images']} images): {smallest['GT-known loc. (%)']}% "
-        f"GT-known, boxes {smallest[area]}× the true area; side "
-        f"{largest['object side / image side']} ({largest['images']} images): "
-        f"{largest['GT-known loc. (%)']}%, boxes {largest[area]}× the true area."
-    )
-else:
-    text = "No GAP network was evaluated in this run."
-display(Markdown(text))
+# %% tags=["hide-input"]
+display.show_table(result, "gt_known_by_size_wide")
 
 # %% [markdown]
 # ## Threshold sweep (MaxBoxAcc)
 #
-# BoxAcc at IoU 0.5 of the box from the true class's map as the map threshold varies (maps
-# min-max normalised, as in MaxBoxAcc); the dashed line marks the paper's 20%. The table's
-# numbers use the paper's fixed 20% of the maximum, not the best threshold of this sweep.
+# The table's numbers use the paper's fixed 20% of the maximum, not the best threshold of
+# this sweep (Choe et al. 2020).
 
-# %%
-viz.show(sweep_figure)
+# %% tags=["hide-input"]
+display.show_figure(result, "maxboxacc")
 
 # %% [markdown]
-# ## Provenance
+# ## Parameters and provenance
 #
-# Where and how this page's result files (`results/<profile>/table2/`) were produced.
+# The resolved parameters of this run, then where and how this page's result files
+# (`results/<profile>/table2/`) were produced.
 
-# %%
+# %% tags=["hide-input"]
+profiles.parameters_table(params)
+
+# %% tags=["hide-input"]
 results.provenance_table(params["out_dir"], "table2")

@@ -28,7 +28,7 @@
 # At `cpu` scale on the cluttered-silhouettes test split with Table 1's models (cached);
 # at `full` scale on the ILSVRC 2012 validation set, since the test labels are not public.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 profile = "cpu"  # smoke, cpu or full (src/cam_core/profiles.yaml)
 data_root = None  # folder with the datasets of data/manifests/ (full only)
 out_dir = None  # None: results/<profile>
@@ -42,56 +42,52 @@ threshold = None  # the loose boxes' share of the map's max
 box_rule = None  # paper (largest component) or released (multi-threshold generator)
 eval_images = None  # test images scored (0: all)
 
-# %%
-from IPython.display import Markdown, display
-
+# %% tags=["hide-input"]
 import cam_core  # noqa: F401  (first: makes torchvision importable)
-from cam_core.common import display as common_display
-from cam_core.common import profiles, results
+from cam_core.common import display, profiles, results
 from cam_core.items import tables123
 
 params = profiles.from_cell("table3", globals())
-profiles.parameters_table(params)
-
-# %%
-with results.Experiment(params) as experiment:
-    out = tables123.table3(params, progress=print)
-    experiment.write_csv("table3.csv", out.table)
-    experiment.write_csv("claims.csv", out.claims)
-    experiment.write_status(out.coverage, out.headline, out.claim_holds, out.notes)
-display(Markdown(f"**Caveat.** {out.notes}"))
+result = tables123.run(params, progress=print)
+results.write_result(params, result)
+display.verdict_box(result)
 
 # %% [markdown]
 # ## The paper's Table 3 and this project's numbers
 
-# %%
-common_display.for_display(
-    out.table,
+# %% tags=["hide-input"]
+display.show_table(
+    result,
+    "table3",
     ["method", "supervision", "paper_top5", "top5", "diff_top5", "top1", "reproduced_by"]
     + ["seeds"],
 )
 
 # %% [markdown]
-# *Table 3.* Top-5 localization error (%). *paper*: ILSVRC test set, as printed; rows
-# marked *full* were trained with box supervision. *top5*: this project's weakly
-# supervised rows on its scored set (mean ± sample std over *seeds* training seeds), *top1*
-# for reference; *diff*: reproduced minus paper.
-
-# %% [markdown]
 # ## The paper's claims, checked on these numbers
-
-# %%
-common_display.for_display(out.claims)
-
-# %% [markdown]
-# The status of this page is *partial*: the weakly supervised rows are reproduced, the
-# fully supervised ones are quoted. *Not distinguishable*: the difference is within the
-# seed noise.
-
-# %% [markdown]
-# ## Provenance
 #
-# Where and how this page's result files (`results/<profile>/table3/`) were produced.
+# Each tested claim is that one row's top-5 localization error is lower than another's: the
+# difference (points) lies below 0, judged on its 95% interval. Both rows are scored on the
+# same test images, so the interval is a paired bootstrap over those images of the
+# seed-averaged per-image errors. The heuristic and the plain boxes come from the same
+# trained members, so the seeds' part of that interval is the spread of the per-seed
+# differences; CAM and backprop come from different networks, so it is the seed std of the
+# CAM network, borrowed by the backprop network where it has one seed. A claim holds when the
+# whole interval lies below 0, does not hold when it lies above, and is *not
+# distinguishable* when it straddles 0. The comparison with the fully supervised localizers
+# is *not tested*: those rows are quoted from the paper, so this page's coverage is partial.
 
-# %%
+# %% tags=["hide-input"]
+display.claims_view(result)
+
+# %% [markdown]
+# ## Parameters and provenance
+#
+# The resolved parameters of this run, then where and how this page's result files
+# (`results/<profile>/table3/`) were produced.
+
+# %% tags=["hide-input"]
+profiles.parameters_table(params)
+
+# %% tags=["hide-input"]
 results.provenance_table(params["out_dir"], "table3")

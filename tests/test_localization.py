@@ -187,6 +187,12 @@ def test_agrees_with_metrics_computed_directly(multi):
     np.testing.assert_array_equal(res.top_classes, top.numpy())
     if multi:  # the other-class whole-image box never counts
         assert len(res.gt_list()[0]) == 2 and res.gt_box_labels.shape == (11, 2)
+    # the per-image errors (the paired bootstraps of Tables 2-3) average to the summary
+    assert res.loc_errors(1).mean() == pytest.approx(expect["top1"])
+    assert res.loc_errors(5).mean() == pytest.approx(expect["top5"])
+    assert res.cls_errors(1).mean() == pytest.approx(cls["top1"])
+    assert 1.0 - res.gt_known_errors().mean() == pytest.approx(res.summary["gt_known_loc"])
+    assert res.loc_errors(1).shape == (len(data),) and res.loc_errors(1).dtype == bool
 
 
 def test_tight_loose_is_boxes_tight_loose_top5():
@@ -198,6 +204,8 @@ def test_tight_loose_is_boxes_tight_loose_top5():
     np.testing.assert_array_equal(res.pred_classes, cls)
     np.testing.assert_allclose(res.pred_boxes, pred)
     assert res.pred_classes.shape == (4, 5) and res.heuristic == "tight+loose"
+    # top-5 over the five tight+loose guesses, as in the summary
+    assert res.loc_errors(5).mean() == pytest.approx(res.summary["loc_top5_error"])
 
 
 def test_backprop_and_gradcam_known_answers():

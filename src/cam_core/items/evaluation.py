@@ -1,15 +1,20 @@
-"""Cached localization and classification scores of one trained member of a network family."""
+"""Cached localization and classification scores of one trained member of a network family,
+and the 95% intervals of differences between two rows' per-image errors (Tables 1-3)."""
 
 from __future__ import annotations
 
+import functools
 import json
+import math
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from cam_core.common import results
+from cam_core.common import claims
+from cam_core.common.claims import Claim
 from cam_core.core import metrics
 from cam_core.fingerprint import code_fingerprint
 from cam_core.items import localization
@@ -21,7 +26,15 @@ from cam_core.validate import fail
 
 __all__ = [
     "classify",
+    "classify_images",
+    "classification_errors",
     "localize",
+    "pooled_seed_std",
+    "seed_se",
+    "paired_seed_se",
+    "paired_difference",
+    "difference_claim",
+    "not_built_claim",
 ]
 
 
@@ -105,14 +118,16 @@ def localize(
     return res
 
 
-def classify(member: Trained, splits: Splits, recipe: Recipe) -> dict[str, float]:
-    """Top-1/top-5 classification error (fractions) of one member on the scored set, cached."""
+def classify_images(member: Trained, splits: Splits, recipe: Recipe) -> dict[str, np.ndarray]:
+    """Per-image classification of one member on the scored set, cached: ``labels (N,)`` and
+    the ranked classes ``top (N, k)``, k = min(5, classes)."""
     key = stable_hash(
-        member.key, member.seed, splits.test_fingerprint, "classify", code_fingerprint()
+        member.key, member.seed, splits.test_fingerprint, "classify-images", code_fingerprint()
     )[:20]
-    path = recipe.cache / "evals" / f"{member.network.replace('*', 'star')}-cls-{key}.json"
+    path = recipe.cache / "evals" / f"{member.network.replace('*', 'star')}-cls-{key}.npz"
     if path.is_file():
-        return json.loads(path.read_text())
+        with np.load(path) as z:
+            return {"labels": z["labels"], "top": z["top"]}
 
     ctx = train.distributed_context(recipe.device)
     device = train.resolve_device(recipe.device, ctx)
@@ -125,8 +140,102 @@ def classify(member: Trained, splits: Splits, recipe: Recipe) -> dict[str, float
 
     config = train.TrainConfig(epochs=1, batch_size=recipe.batch_size, device=recipe.device)
     out = train.map_batches(top, splits.test, config, ctx)
-    err = metrics.classification_error(out["top"], out["y"], (1, k))
-    res = {"top1": err["top1"], "top5": err[f"top{k}"]}
+    res = {"labels": np.asarray(out["y"]), "top": np.asarray(out["top"])}
     if ctx.is_main:
-        results.atomic_write_json(path, res)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.npz")
+        np.savez_compressed(tmp, **res)
+        os.replace(tmp, path)
     return res
+
+
+def classification_errors(images: dict[str, np.ndarray], k: int) -> np.ndarray:
+    """Per-image top-``k`` classification error ``(N,)``, 0 or 1, of :func:`classify_images`'
+    output (k above the ranked classes counts every class ranked)."""
+    top, labels = images["top"], images["labels"]
+    return ~(top[:, :k] == labels[:, None]).any(1)
+
+
+def classify(member: Trained, splits: Splits, recipe: Recipe) -> dict[str, float]:
+    """Top-1/top-5 classification error (fractions) of one member on the scored set, cached
+    (:func:`classify_images`)."""
+    images = classify_images(member, splits, recipe)
+    err = metrics.classification_error(images["top"], images["labels"], (1, images["top"].shape[1]))
+    return {"top1": err["top1"], "top5": err[f"top{images['top'].shape[1]}"]}
+
+
+# --------------------------------------------------------------------------- intervals
+
+
+N_BOOT = 2000  # bootstrap replicates of every interval
+BELOW = functools.partial(claims.compare, boundary=0.0, direction="below")
+
+
+def pooled_seed_std(errors: Sequence[np.ndarray]) -> float | None:
+    """Seed-to-seed std (points) of a row's error: the root mean of the sample variances of
+    the per-seed errors of the rows ``(seeds, N)`` trained with >= 2 seeds; None if none."""
+    var = [float(np.var(e.mean(1), ddof=1)) for e in errors if e.shape[0] >= 2]
+    return float(np.sqrt(np.mean(var))) if var else None
+
+
+def seed_se(std: float | None, n_a: int, n_b: int) -> float:
+    """Standard error (points) from training seeds of the difference of two independently
+    trained rows, means over ``n_a`` and ``n_b`` seeds of std ``std``; 0 when std is None."""
+    return 0.0 if std is None else float(std) * math.sqrt(1.0 / n_a + 1.0 / n_b)
+
+
+def paired_seed_se(a: np.ndarray, b: np.ndarray) -> float | None:
+    """Standard error (points) from seeds of the difference of two methods on the SAME trained
+    members ``(seeds, N)``: the std of the per-seed differences over sqrt(seeds); None for
+    one seed."""
+    if a.shape[0] != b.shape[0]:
+        fail("b", f"the same {a.shape[0]} members as a", f"{b.shape[0]} members")
+    if a.shape[0] < 2:
+        return None
+    return float(np.std(a.mean(1) - b.mean(1), ddof=1) / math.sqrt(a.shape[0]))
+
+
+def paired_difference(
+    a: np.ndarray, b: np.ndarray, se: float, n_boot: int = N_BOOT, seed: int = 0
+) -> tuple[float, float, float]:
+    """``(difference, low, high)`` of two rows' errors (points), per-image ``(seeds, N)`` in
+    percent on the same N images: a paired bootstrap over the images of the seed-averaged
+    per-image errors, each side widened by ``1.96 * se`` in quadrature (the seeds' part)."""
+    est, low, high = claims.paired_bootstrap(a.mean(0), b.mean(0), n_boot=n_boot, seed=seed)
+    if se > 0:  # with_seed_spread with one seed per side: s_diff = seed_std * sqrt(2) = se
+        low, high = claims.with_seed_spread(low, high, est, se / math.sqrt(2.0), 1)
+    return est, low, high
+
+
+def difference_claim(
+    claim_id: str,
+    text: str,
+    a: np.ndarray,
+    b: np.ndarray,
+    rule: claims.Rule,
+    criterion: str,
+    *,
+    se: float,
+    chance: Sequence[tuple[str, float]] = (),
+    num_classes: int = 2,
+    paper_diff: float | None = None,
+    data: str = "",
+) -> Claim:
+    """The claim ``rule`` on the difference a - b of two rows' errors (points, per-image
+    ``(seeds, N)`` in percent; :func:`paired_difference`); "not tested" when a compared
+    network's top-1 classification error (``chance``: (name, %) pairs) is near chance."""
+    pre = [
+        (not claims.near_chance(err, num_classes), f"{name} is within 10 points of chance "
+         f"top-1 classification error ({err:.1f}%, chance {100 * (1 - 1 / num_classes):.0f}%)")
+        for name, err in chance
+    ]  # fmt: skip
+    est, low, high = paired_difference(a, b, se)
+    return claims.judge(
+        claim_id, text, est, low, high, rule, criterion,
+        unit="points", paper=paper_diff, preconditions=pre, data=data,
+    )  # fmt: skip
+
+
+def not_built_claim(claim_id: str, text: str, reason: str, paper_value: float | None) -> Claim:
+    """A claim of the paper this run cannot test (a row not built here), with the reason."""
+    return Claim(claim_id, text, None, None, None, "points", paper_value, "", "not tested", reason)

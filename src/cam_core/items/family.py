@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 import torch
+from matplotlib.figure import Figure
 from torch import nn
 
 from cam_core.common import results
@@ -35,6 +36,7 @@ __all__ = [
     "learning_curves",
     "training_times",
     "training_summary",
+    "plot_learning_curves",
 ]
 
 
@@ -287,3 +289,28 @@ def _late_gain(history: pd.DataFrame) -> float | None:
     acc = 100 * history["val_acc"].to_numpy()
     start = max(0, len(acc) - 1 - max(1, len(acc) // 4))
     return round(float(acc[-1] - acc[start]), 2)
+
+
+def plot_learning_curves(curves: pd.DataFrame):
+    """Validation accuracy (%) per epoch, one line per network (shaded: range over seeds);
+    a pyplot-free matplotlib Figure (show it with :func:`cam_core.common.viz.show`)."""
+
+    fig = Figure(figsize=(7.5, 4.2))
+    ax = fig.subplots()
+    if curves.empty or "val_acc" not in curves:
+        ax.text(0.5, 0.5, "no training run here", ha="center")
+        return fig
+    for name, g in curves.groupby("paper_name", sort=False):
+        by_epoch = g.groupby("epoch")["val_acc"]
+        mean = 100 * by_epoch.mean()
+        style = "-" if name.endswith(("GAP", "GMP")) else "--"
+        (line,) = ax.plot(mean.index, mean.values, style, marker="o", ms=3, label=name)
+        if g["seed"].nunique() > 1:
+            ax.fill_between(mean.index, 100 * by_epoch.min(), 100 * by_epoch.max(),
+                            color=line.get_color(), alpha=0.2)  # fmt: skip
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("validation accuracy (%)")
+    ax.legend(fontsize=7, ncol=3)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig

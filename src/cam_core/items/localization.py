@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import torch
+from matplotlib.figure import Figure
 from torch import nn
 from torch.utils.data import Dataset
 
@@ -38,6 +39,7 @@ __all__ = [
     "LocalizationResult",
     "evaluate_localization",
     "baseline_errors",
+    "plot_maxboxacc",
 ]
 
 # profiles.yaml names -> cam_core.core.boxes rules
@@ -89,6 +91,20 @@ class LocalizationResult:
     def gt_list(self) -> list[np.ndarray]:
         """Ground-truth boxes per image, padding removed: list of ``(G_i, 4)``."""
         return unpad_boxes(self.gt_boxes, self.gt_box_labels)
+
+    def loc_errors(self, k: int) -> np.ndarray:
+        """Per-image top-``k`` localization error ``(N,)``, 0 or 1: none of the first ``k``
+        guesses has the right class and IoU >= 0.5 (k above the guesses: all of them)."""
+        hit = (self.pred_classes == self.labels[:, None]) & (self.ious >= IOU_THRESHOLD)
+        return ~hit[:, :k].any(1)
+
+    def cls_errors(self, k: int) -> np.ndarray:
+        """Per-image top-``k`` classification error ``(N,)``, 0 or 1, of the ranked classes."""
+        return ~(self.top_classes[:, :k] == self.labels[:, None]).any(1)
+
+    def gt_known_errors(self) -> np.ndarray:
+        """Per-image GT-known error ``(N,)``, 0 or 1: the true class's box has IoU < 0.5."""
+        return self.gt_known_iou < IOU_THRESHOLD
 
     def records(self) -> pd.DataFrame:
         """Tidy per-guess table: one row per (image, rank) with class, box, IoU and hit."""
@@ -443,3 +459,23 @@ def _summarise(
         summary=summary,
         notes=notes,
     )
+
+
+def plot_maxboxacc(curves: pd.DataFrame, threshold: float = 0.2):
+    """BoxAcc (%) at IoU 0.5 of the true class's box against the map threshold, one line
+    per row of Table 2 (mean over seeds); a pyplot-free matplotlib Figure."""
+
+    fig = Figure(figsize=(7.5, 4.2))
+    ax = fig.subplots()
+    for name, g in curves.groupby("method", sort=False):
+        mean = 100 * g.groupby("threshold")["box_acc"].mean()
+        style = ":" if name.startswith(("Backprop", "Grad-CAM")) else "-"
+        ax.plot(mean.index, mean.values, style, label=name, lw=1.2)
+    ax.axvline(threshold, color="grey", ls="--", lw=1)
+    ax.text(threshold, 2, f" the paper's {threshold:g}", color="grey", fontsize=8)
+    ax.set_xlabel("threshold (fraction of the min-max normalised map)")
+    ax.set_ylabel("BoxAcc, IoU >= 0.5 (%)")
+    ax.legend(fontsize=7, ncol=2)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
