@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: book test lint format unit smoke nbval site browser clean-results
+.PHONY: book test lint format unit gpu-check smoke nbval site browser clean-results
 
 $(STAMP): pyproject.toml requirements-nodeps.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,8 +21,9 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build book/
 	@echo "Site: book/_build/html/index.html"
 
-## make test: lint, unit tests, the smoke profile end to end, nbval, the site, a real browser
-test: lint unit smoke nbval site browser
+## make test: lint, unit tests, gpu-check (on CPU here), the smoke profile end to end, nbval,
+## the site, a real browser
+test: lint unit gpu-check smoke nbval site browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -34,6 +35,12 @@ format: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/pytest -m "not browser" tests
+
+## make gpu-check: the full code path (paper network, train, kill and resume, evaluate) on a
+## generated miniature ILSVRC tree; results/gpu-check/summary.csv. On a CUDA machine at 224 px
+## (two ranks with two GPUs), at most about five minutes; without CUDA on CPU at a tiny size.
+gpu-check: $(STAMP)
+	$(BIN)/python benchmarks/gpu_check.py
 
 smoke: $(STAMP)
 	$(BIN)/cam-repro run --profile smoke

@@ -347,3 +347,8 @@ else:
 # contender, repeat, position in the interleaved order, images, wall and CPU seconds),
 # `memory.csv` (resident memory after every batch of the long run), `profile.csv`,
 # `summary.csv`, `bench.png` and `provenance.json` (configuration, versions, commit).
+
+# %%
+from cam_core.report import gpu_check
+
+Markdown(gpu_check.gpu_section(gpu_check.read_summary()))

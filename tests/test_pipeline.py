@@ -374,3 +374,24 @@ def test_site_page_drops_machine_paths_and_progress_and_links_downloads(tmp_path
     (results_dir / "table2" / "claims.csv").unlink()
     page = site.site_page(nb, "table2", results_dir, book_dir)
     assert "Downloads" not in page.cells[-1].source and not copied.exists()  # nothing stale
+
+
+def test_gpu_section_projects_tables_1_to_3_from_the_measured_rates(tmp_path: Path) -> None:
+    from cam_core.report import gpu_check
+
+    assert "Not measured on a GPU yet" in gpu_check.gpu_section(None)
+    path = tmp_path / "summary.csv"
+    header = "metric,value,unit,device,ranks,image_size,commit\n"
+    rows = ["train_images_per_s_per_gpu,1000,img/s", "eval_images_per_s_per_gpu,2000,img/s"]
+    rows += ["box_maps_per_s,5000,maps/s", "gpu_utilisation,90,%"]
+    path.write_text(header + "".join(f"{r},CPU (no CUDA): tiny size,1,64,abc\n" for r in rows))
+    assert "last run was on CPU" in gpu_check.gpu_section(gpu_check.read_summary(path))
+    path.write_text(header + "".join(f"{r},NVIDIA H200 x1,1,224,abcdef123456789\n" for r in rows))
+    summary = gpu_check.read_summary(path)
+    # by hand: 8 networks x 10 epochs x 1,281,167 images / 1000 img/s = 28.5 h on one GPU;
+    # 18 scorings (8 + 6 + 3 baselines + Table 3) x 50,000 / 2000 img/s = 0.125 h
+    table = gpu_check.projection(summary)
+    assert table.loc[1].tolist() == [28.5, 0.1, 28.6]
+    assert table.loc[8, "train (h)"] == 3.6
+    text = gpu_check.gpu_section(summary)
+    assert "**NVIDIA H200 x1**" in text and "`abcdef123456`" in text and "| 8 | 3.6 |" in text

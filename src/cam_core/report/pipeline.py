@@ -28,8 +28,8 @@ import yaml
 from cam_core import paths
 from cam_core.common import profiles, results
 from cam_core.fingerprint import source_fingerprint
+from cam_core.report import gpu_check, site
 from cam_core.report import scoreboard as report_scoreboard
-from cam_core.report import site
 from cam_core.validate import fail
 
 __all__ = [
@@ -314,9 +314,10 @@ def publish_performance(book_dir: Path | None = None) -> Path:
     else:
         target = book_dir / f"{PERFORMANCE_PAGE}.md"
         page = (
-            b"# Performance\n\nNot measured yet: no `make bench` run has been made on this "
-            b"machine. Run `make bench`, then rebuild the book.\n"
-        )
+            "# Performance\n\nNot measured yet: no `make bench` run has been made on this "
+            "machine. Run `make bench`, then rebuild the book.\n\n"
+            + gpu_check.gpu_section(gpu_check.read_summary())
+        ).encode()
     for other in book_dir.glob(f"{PERFORMANCE_PAGE}.*"):  # one source per page
         if other != target:
             other.unlink()
