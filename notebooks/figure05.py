@@ -19,21 +19,20 @@
 # backpropagation (Simonyan et al.) on AlexNet and GoogLeNet, for ILSVRC validation images.
 # It gives no number.
 #
-# **What runs here.** Two parts, at this profile's scale (table of parameters below):
+# **What runs.** Two parts, at this profile's scale (table of parameters below):
 #
 # 1. *Real photos.* The ImageNet-pretrained EfficientNet-Lite0 (a GAP network: last conv
 #    1280 x 7 x 7, global average pooling, one linear layer) on photos that ship with
 #    scikit-image, scikit-learn and matplotlib: the CAM of its top-1 class beside backprop
-#    saliency and Grad-CAM of the same class, and the CAMs of the top-5 classes of one photo.
+#    saliency and Grad-CAM of the same class, and the CAMs of the top-k classes of one photo.
 # 2. *Held-out benchmark images.* The small GAP/GMP networks trained here on the
 #    cluttered-silhouettes benchmark (this project's laptop-scale stand-in for ILSVRC, exact
 #    object masks and boxes) beside backprop saliency of the small originals with
-#    fully-connected layers. Here the claim gets a number: the share of the object's pixels
-#    that each map highlights, over the held-out test images.
+#    fully-connected layers. Here the claim gets numbers, over the held-out test images.
 #
 # At `full` scale the same code runs the paper's networks on ILSVRC validation images.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 profile = "cpu"  # smoke, cpu or full (src/cam_core/profiles.yaml)
 data_root = None  # folder with the datasets of data/manifests/ (full only)
 out_dir = None  # None: results/<profile>
@@ -52,16 +51,15 @@ eval_images = None  # benchmark test images scored (0: all)
 normalisation = None  # max or minmax, per map
 threshold = None  # share of a map's max that counts as highlighted
 
-# %%
+# %% tags=["hide-input"]
 import cam_core  # noqa: F401  (first: makes torchvision importable)
-from cam_core.common import profiles, results, viz
-from cam_core.items import map_benchmark, map_methods
-from cam_core.items import recipe as items_recipe
-from cam_core.nets import pretrained as nets_pretrained
-from cam_core.nets import registry
+from cam_core.common import display, profiles, results
+from cam_core.items import map_benchmark
 
 params = profiles.from_cell("figure05", globals())
-profiles.parameters_table(params)
+result = map_benchmark.run(params, progress=print)
+results.write_result(params, result)
+display.verdict_box(result)
 
 # %% [markdown]
 # ## 1. Real photos: EfficientNet-Lite0
@@ -69,55 +67,20 @@ profiles.parameters_table(params)
 # Each row: the 224 x 224 centre crop the network sees, then the maps of its top-1 class
 # (named at the left with its softmax probability). CAM and Grad-CAM in the jet colours
 # (red = high) over the photo; backprop saliency in grey, as it is usually shown, stretched
-# to its 99th percentile so that it is visible (its maximum is a single pixel).
+# to its 99th percentile so that it is visible (its maximum is a single pixel). On a GAP
+# network Grad-CAM equals the CAM up to a constant factor (its channel weights are the
+# classifier row divided by the map's area; `tests/test_saliency.py` checks it).
 
-# %%
-photo_net = registry.build_model(params["photo_model"], 1000)
-categories = nets_pretrained.imagenet_categories()
-panel = map_methods.photo_panel(
-    photo_net,
-    params["photos"],
-    categories,
-    params["photo_methods"],
-    params["normalisation"],
-    params["threshold"],
-)
-photo_figure = viz.map_grid(
-    panel.crops,
-    panel.columns(),
-    styles={"Backprop": "gray"},
-    row_titles=panel.row_titles(),
-    title=f"{params['photo_model']}: top-1 class maps",
-)
-viz.show(photo_figure)
+# %% tags=["hide-input"]
+display.show_figure(result, "figure05_photos")
 
 # %% [markdown]
-# *Reading it* (the six photos of the `cpu` profile). The CAM lies on the object that names
-# the class: the cat's face, the cup, the rocket (spreading onto the launch towers beside
-# it), the motorcycle's tank and frame, the tripod under the camera; for "military
-# uniform" it is the officer's cap (and the flag beside it) more than the jacket. Backprop
-# saliency is spread over edges and texture across the whole crop, object and
-# background alike. On a GAP network Grad-CAM equals the CAM up to a constant factor (its
-# channel weights are the classifier row divided by the map's area; `tests/test_saliency.py`
-# checks it), so those two columns agree; they differ only on networks with other heads.
-#
 # CAMs of the most probable classes of one photo, from a single forward pass (one
-# contraction of the same feature map with several classifier rows). For the cat the maps
-# look alike: the cat classes draw on the same face, and a CAM shows where the evidence
-# for a class lies, whether or not the class is likely.
+# contraction of the same feature map with several classifier rows). A CAM shows where the
+# evidence for a class lies, whether or not the class is likely.
 
-# %%
-crop, topk_maps, topk_names, topk_probs = map_methods.topk_panel(
-    photo_net, params["topk_photo"], categories, params["top_k"], params["normalisation"]
-)
-topk_figure = viz.topk_strip(
-    crop,
-    topk_maps,
-    topk_names,
-    topk_probs,
-    title=f"{params['topk_photo']}: CAMs of the top-{params['top_k']} classes",
-)
-viz.show(topk_figure)
+# %% tags=["hide-input"]
+display.show_figure(result, "figure05_topk")
 
 # %% [markdown]
 # ## 2. Held-out benchmark images: the GAP networks beside backprop
@@ -130,76 +93,41 @@ viz.show(topk_figure)
 # originals with fully-connected layers (grey, stretched to the 99th percentile). At `full`
 # scale the paper's networks run on ILSVRC validation images instead.
 
-# %%
-recipe = items_recipe.recipe_for(params)
-family = map_methods.first_seed_family(params["networks"] + params["baseline_networks"], recipe)
-comparison = map_benchmark.map_comparison(
-    family,
-    recipe,
-    params["networks"],
-    params["baseline_networks"],
-    params["num_images"],
-    params["eval_images"],
-    params["threshold"],
-    params["normalisation"],
-)
-viz.show(comparison.figure)
+# %% tags=["hide-input"]
+display.show_figure(result, "figure05_benchmark")
 
 # %% [markdown]
-# *Reading it* (`cpu` profile; the first test images, in order, not picked). The CAMs lie
-# on the animal, spread over much of its body, with the coarser AlexNet-like maps (stride
-# 8) the broadest; the GMP network's CAM sits on fewer, smaller spots, as the paper expects
-# of max pooling (one discriminative part rather than the object's extent). Where the
-# background is busy a CAM can also light distractors. Backprop saliency lights scattered
-# pixels in and around the object.
+# **The numbers.** Over the scored test images (the map of the true class): *coverage* is
+# the share of the object's pixels (exact masks; at `full` scale the ground-truth boxes
+# stand in) where the map is at least `threshold` of its maximum, the pixels a reader sees
+# lit; *on object* is the share of those lit pixels that lie on the object (a map lighting
+# the whole image would cover 100% of the object, but only as much of its light would be
+# on the object as the object's share of the image). *mean IoU* and *box accuracy*
+# (IoU >= 0.5) score the box the paper's rule draws from each map. All in percent.
+
+# %% tags=["hide-input"]
+display.show_table(result, "figure05_summary")
+
+# %% [markdown]
+# ## The paper's claims, checked on these numbers
 #
-# **The number.** Over the scored test images (the map of the true class): *coverage* is the
-# share of the object's pixels (exact masks; at `full` scale the ground-truth boxes stand
-# in) where the map is at least `threshold` of its maximum, the pixels a reader sees lit;
-# *on object* is the share of those lit pixels that lie on the object (a map lighting the
-# whole image would cover 100% but only as much as the object's share of the image would be
-# on the object). *mean IoU* and *box accuracy* (IoU >= 0.5) score the box the paper's rule
-# draws from each map. All in percent. The claim is about coverage; the on-object share is
-# there to show the price of a broad map.
+# Each GAP network's CAM against backprop saliency of each original, on the same scored
+# images, twice: once on coverage and once on the on-object share, so that a map lighting
+# everything cannot win on coverage alone. Each claim is the difference of the two means
+# (CAM minus backprop, in points) with its 95% paired-bootstrap interval over the images;
+# it holds when the whole interval lies above 0, does not hold when it lies below, and is
+# not distinguishable when it straddles 0. A GMP network's CAM is shown but not judged (the
+# paper's claim is about GAP networks). A claim is not tested with too few scored images or
+# a network within 10 points of chance.
 
-# %%
-comparison.summary.set_index("maps")
-
-# %%
-claim = comparison.verdict
-print(
-    claim.statement(
-        "CAM highlights more of the object than backprop, every GAP net vs every original"
-    )
-)
+# %% tags=["hide-input"]
+display.claims_view(result)
 
 # %% [markdown]
-# ## Status
+# ## Parameters and provenance
 
-# %%
-with results.Experiment(params) as experiment:
-    experiment.save_figure("figure05_photos.png", photo_figure)
-    experiment.save_figure("figure05_topk.png", topk_figure)
-    experiment.save_figure("figure05_benchmark.png", comparison.figure)
-    experiment.write_csv("figure05_summary.csv", comparison.summary)
-    experiment.write_csv("figure05_scores.csv", map_methods.tidy_scores(comparison.scores))
-    experiment.write_status(
-        "complete",
-        reproduced_value=claim.value,
-        claim_holds=claim.holds,
-        notes=f"{comparison.summary['maps'].iloc[0]} CAM; {claim.note}; {comparison.scored.name}",
-    )
-results.status_table(params["out_dir"], "figure05")
+# %% tags=["hide-input"]
+profiles.parameters_table(params)
 
-# %% [markdown]
-# *Status of this figure.* The headline metric (the object coverage of the first network's
-# CAM), the paper's value where it states one (none: the paper's figure is qualitative), this
-# project's value, and whether the claim holds for every GAP network against every original.
-
-# %% [markdown]
-# ## Provenance
-#
-# Where and how this page's result files (`results/<profile>/figure05/`) were produced.
-
-# %%
+# %% tags=["hide-input"]
 results.provenance_table(params["out_dir"], "figure05")

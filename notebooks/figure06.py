@@ -20,18 +20,18 @@
 # saliency on AlexNet. A box is the bounding box of the largest connected region of the
 # map above 20% of its maximum.
 #
-# **What runs here.** The same rule and colours, at this profile's scale:
+# **What runs.** The same rule and colours, at this profile's scale:
 #
 # 1. *Real photos* with EfficientNet-Lite0 (ImageNet-pretrained). These photos come with no
 #    ground-truth boxes; the green boxes are drawn by hand by this project
 #    (`data/annotations/photo_boxes.csv`, which says how), so they are a sanity check, not
-#    a benchmark.
+#    a benchmark, and judge no claim.
 # 2. *Held-out benchmark images* of the cluttered-silhouettes benchmark (exact boxes):
 #    (a) the CAM box of the small GAP network trained here, (b) the same beside the box
 #    from backprop saliency of the small original with fully-connected layers, and the
 #    mean IoU of both over the test split.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 profile = "cpu"  # smoke, cpu or full (src/cam_core/profiles.yaml)
 data_root = None  # folder with the datasets of data/manifests/ (full only)
 out_dir = None  # None: results/<profile>
@@ -46,51 +46,29 @@ num_images = None  # benchmark images shown
 eval_images = None  # benchmark test images scored (0: all)
 threshold = None  # the box rule's share of the map's max
 
-# %%
+# %% tags=["hide-input"]
 import cam_core  # noqa: F401  (first: makes torchvision importable)
-from cam_core.common import profiles, results, viz
-from cam_core.items import map_benchmark, map_methods
-from cam_core.items import recipe as items_recipe
-from cam_core.nets import pretrained as nets_pretrained
-from cam_core.nets import registry
+from cam_core.common import display, profiles, results
+from cam_core.items import map_benchmark
 
 params = profiles.from_cell("figure06", globals())
-profiles.parameters_table(params)
+result = map_benchmark.run(params, progress=print)
+results.write_result(params, result)
+display.verdict_box(result)
 
 # %% [markdown]
 # ## 1. Real photos: EfficientNet-Lite0, hand-drawn ground truth
 #
 # Each row: the CAM of the network's top-1 class with its box (red) and the project's
 # hand-drawn box (green), then backprop saliency of the same class with its box. The IoU of
-# each red box with the green one is written under it.
+# each red box with the green one is written under it. The same rule is applied to both
+# maps, as for Table 2.
 
-# %%
-photo_net = registry.build_model(params["photo_model"], 1000)
-panel = map_methods.photo_panel(
-    photo_net,
-    params["photos"],
-    nets_pretrained.imagenet_categories(),
-    ["cam", "backprop"],
-    threshold=params["threshold"],
-)
-photo_figure, photo_scores = map_methods.photo_box_figure(
-    panel,
-    map_methods.photo_boxes(),
-    title=f"{params['photo_model']}: boxes at {params['threshold']:.0%} of the map's max",
-)
-viz.show(photo_figure)
+# %% tags=["hide-input"]
+display.show_figure(result, "figure06_photos")
 
-# %%
-photo_scores.round(3)
-
-# %% [markdown]
-# *Reading it* (the four photos of the `cpu` profile). On the cat, the cup and the
-# motorcycle the CAM box covers most of the hand-drawn box; the rocket is thin, and the
-# CAM's region above 20% of its maximum takes in the launch towers beside it, so its box is
-# far too wide. Backprop's maximum is a single pixel, and its largest connected region
-# above 20% of that is a speck, so its boxes are tiny. (The same rule is applied to both
-# maps, as for Table 2.) Four hand-boxed photos are no benchmark: the numbers that test the
-# claim come from part 2.
+# %% tags=["hide-input"]
+display.show_table(result, "figure06_photo_scores")
 
 # %% [markdown]
 # ## 2. Held-out benchmark images: exact ground truth
@@ -104,78 +82,43 @@ photo_scores.round(3)
 #
 # **(a)** Ground truth in green, the CAM box in red, over the CAM.
 
-# %%
-recipe = items_recipe.recipe_for(params)
-splits = items_recipe.load_splits(recipe, params["eval_images"])
-net, base = params["network"], params["baseline_network"]
-examples = map_benchmark.box_examples(
-    map_methods.first_seed_family([net, base], recipe, splits),
-    recipe,
-    splits,
-    net,
-    base,
-    params["num_images"],
-    params["threshold"],
-)
-viz.show(examples.boxes_figure)
+# %% tags=["hide-input"]
+display.show_figure(result, "figure06_a")
 
 # %% [markdown]
 # **(b)** The CAM box (left) beside the box from backprop saliency of the original network
 # (right, grey map stretched to its 99th percentile), with each box's IoU under it.
 
-# %%
-viz.show(examples.pair_figure)
+# %% tags=["hide-input"]
+display.show_figure(result, "figure06_b")
 
 # %% [markdown]
-# *Reading it* (`cpu` profile). The CAM box often frames the most discriminative part
-# rather than the whole animal (a cat's or a horse's head), the paper's own observation
-# about CAMs; where a second blob above 20% of the maximum is larger than the one on the
-# object, the rule boxes the wrong blob. Backprop saliency lights many scattered pixels,
-# and its largest connected region above 20% of the maximum is usually a small patch.
-
-# %% [markdown]
-# **The number.** Over the whole scored test set, the mean IoU of each box with the ground
+# **The numbers.** Over the whole scored test set, the mean IoU of each box with the ground
 # truth and the share of boxes with IoU >= 0.5 (GT-known box accuracy), in percent, with the
 # networks' top-1 accuracy and top-1 localization error (right class and IoU >= 0.5) as in
 # Table 2, whose cached evaluations these are (of the first training seed; Table 2 averages
 # over the seeds it trains).
 
-# %%
-examples.summary.set_index("maps")
-
-# %%
-claim = examples.verdict
-print(claim.statement("CAM boxes match the ground truth better than backprop boxes (mean IoU, %)"))
+# %% tags=["hide-input"]
+display.show_table(result, "figure06_summary")
 
 # %% [markdown]
-# ## Status
-
-# %%
-with results.Experiment(params) as experiment:
-    experiment.save_figure("figure06_photos.png", photo_figure)
-    experiment.save_figure("figure06_a.png", examples.boxes_figure)
-    experiment.save_figure("figure06_b.png", examples.pair_figure)
-    experiment.write_csv("figure06_photos.csv", photo_scores)
-    experiment.write_csv("figure06_summary.csv", examples.summary)
-    experiment.write_status(
-        "complete",
-        reproduced_value=claim.value,
-        claim_holds=claim.holds,
-        notes=f"{claim.note}; {examples.test_name}; hand-boxed photos, mean IoU: CAM "
-        f"{photo_scores['iou_cam'].mean():.2f}, backprop {photo_scores['iou_backprop'].mean():.2f}",
-    )
-results.status_table(params["out_dir"], "figure06")
-
-# %% [markdown]
-# *Status of this figure.* The headline metric (mean IoU of the CAM boxes on the held-out
-# benchmark images), the paper's value where it states one (none: the figure is
-# qualitative; Table 2 has the paper's numbers), this project's value, and whether CAM boxes
-# beat backprop boxes.
-
-# %% [markdown]
-# ## Provenance
+# ## The paper's claim, checked on these numbers
 #
-# Where and how this page's result files (`results/<profile>/figure06/`) were produced.
+# The CAM boxes against the backprop boxes on the same test images: the difference of
+# their mean IoU with the ground truth (CAM minus backprop, in points) with its 95%
+# paired-bootstrap interval over the images. The claim holds when the whole interval lies
+# above 0, does not hold when it lies below, and is not distinguishable when it straddles
+# 0; it is not tested with too few scored images or a network within 10 points of chance.
 
-# %%
+# %% tags=["hide-input"]
+display.claims_view(result)
+
+# %% [markdown]
+# ## Parameters and provenance
+
+# %% tags=["hide-input"]
+profiles.parameters_table(params)
+
+# %% tags=["hide-input"]
 results.provenance_table(params["out_dir"], "figure06")

@@ -233,13 +233,28 @@ def test_class_maps_methods_on_a_small_net():
     assert scores["bp"]["coverage"].isna().all() and len(scores["bp"]) == 2
 
 
-def test_verdict():
-    summary = pd.DataFrame({"maps": ["a", "b", "bp"], "coverage": [0.6, 0.5, 0.4]})
-    v = map_methods.verdict(summary, "coverage", ["a", "b"], ["bp"])
-    assert v.holds == "yes" and v.value == 0.6 and "0.5 to 0.6" in v.note
-    assert map_methods.verdict(summary, "coverage", ["b"], ["a"]).holds == "no"
-    with pytest.raises(InputError, match="^summary: expected"):
-        map_methods.verdict(summary, "coverage", ["c"], ["a"])
+def _constant_scores(coverage: float, n: int = 20) -> pd.DataFrame:
+    """``n`` images, each with coverage and on-object share ``coverage``, all correct."""
+    return pd.DataFrame(
+        {"image": range(n), "correct": True, "coverage": coverage, "on_object": coverage}
+    )
+
+
+def test_map_claims_every_cam_against_every_baseline():
+    # the old summary verdict's cases, per image: constant scores make every bootstrap
+    # replicate equal to the difference itself, so each interval is that one number
+    scores = {name: _constant_scores(v) for name, v in {"a": 0.6, "b": 0.5, "bp": 0.4}.items()}
+    found = map_benchmark.map_claims(scores, ["a", "b"], ["bp"], num_classes=4)
+    assert [c.claim_id for c in found] == [
+        "coverage: a vs bp", "coverage: b vs bp", "on_object: a vs bp", "on_object: b vs bp",
+    ]  # fmt: skip
+    assert [c.verdict for c in found] == ["holds"] * 4
+    assert found[0].measured == pytest.approx(20.0) and found[1].measured == pytest.approx(10.0)
+    assert found[1].low == pytest.approx(10.0) and found[1].high == pytest.approx(10.0)
+    lower = map_benchmark.map_claims(scores, ["b"], ["a"], num_classes=4)
+    assert [c.verdict for c in lower] == ["does not hold"] * 2
+    with pytest.raises(InputError, match="^scores: expected"):
+        map_benchmark.map_claims(scores, ["c"], ["a"], num_classes=4)
 
 
 def test_take_box_masks_and_dataset_scores_in_batches():
@@ -369,7 +384,9 @@ def test_figure_bodies_on_the_smoke_recipe(tmp_path):
     )
     assert list(examples.summary["maps"]) == ["GoogLeNet-GAP", "Backprop AlexNet"]
     assert examples.summary["images"].tolist() == [4, 4]
-    assert examples.verdict.holds in ("yes", "no")
+    # 4 scored images < MIN_IMAGES: the claim keeps its numbers but is not tested
+    assert examples.claim.verdict == "not tested" and "4 scored images" in examples.claim.reason
+    assert examples.claim.low <= examples.claim.measured <= examples.claim.high
     assert len(examples.boxes_figure.axes) == 3 and len(examples.pair_figure.axes) == 6
     comparison = map_benchmark.map_comparison(
         family, recipe, ["small-googlenet-gap"], ["small-alexnet"], 2, 4
@@ -377,4 +394,8 @@ def test_figure_bodies_on_the_smoke_recipe(tmp_path):
     assert comparison.summary["images"].tolist() == [4, 4]
     assert comparison.scored.masks.shape == (4, recipe.image_size, recipe.image_size)
     assert len(comparison.figure.axes) == 2 * 3
-    assert 0 <= comparison.verdict.value <= 100
+    assert [c.claim_id for c in comparison.claims] == [
+        "coverage: GoogLeNet-GAP vs Backprop AlexNet",
+        "on_object: GoogLeNet-GAP vs Backprop AlexNet",
+    ]
+    assert all(-100 <= c.measured <= 100 for c in comparison.claims)

@@ -59,8 +59,6 @@ __all__ = [
     "annotated_boxes",
     "photo_box_scores",
     "tidy_scores",
-    "Verdict",
-    "verdict",
     "box_summary",
     "first_seed_family",
     "benchmark_entries",
@@ -498,39 +496,3 @@ def photo_box_scores(panel: PhotoPanel, annotations: pd.DataFrame) -> pd.DataFra
     for m, b in panel.boxes.items():
         table[f"iou_{m}"] = iou_elementwise(b, gts)
     return table
-
-
-@dataclass
-class Verdict:
-    """A claim checked on a summary table: ``holds`` ("yes"/"no"), the headline ``value``
-    (the first CAM row's, in the table's units) and a one-line ``note`` with the numbers."""
-
-    holds: str
-    value: float
-    note: str
-
-    def statement(self, claim: str) -> str:
-        """``"<claim>: holds"`` (or ``does not hold``) and the note on a second line."""
-        return f"{claim}: {'holds' if self.holds == 'yes' else 'does not hold'}\n{self.note}"
-
-
-def verdict(
-    summary: pd.DataFrame, column: str, cam_rows: Sequence[str], baseline_rows: Sequence[str]
-) -> Verdict:
-    """ "yes" when every CAM row's ``column`` in ``summary`` (a :func:`summarize` or
-    :func:`box_summary` table) exceeds every baseline row's, else "no"."""
-    table = summary.set_index("maps")
-    for name in (*cam_rows, *baseline_rows):
-        if name not in table.index:
-            fail("summary", f"a row for {name!r}", sorted(table.index))
-    if column not in table.columns:
-        fail("column", f"one of {list(table.columns)}", repr(column))
-    if not cam_rows or not baseline_rows:
-        fail("cam_rows", "at least one CAM row and one baseline row", "none")
-    cams, bases = table.loc[list(cam_rows), column], table.loc[list(baseline_rows), column]
-    holds = bool(cams.min() > bases.max())
-    note = (
-        f"{column}: CAM {cams.min():.3g} to {cams.max():.3g} ({len(cams)} nets) vs "
-        f"backprop {bases.min():.3g} to {bases.max():.3g} ({len(bases)} nets)"
-    )
-    return Verdict("yes" if holds else "no", float(cams.iloc[0]), note)
