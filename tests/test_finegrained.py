@@ -11,6 +11,7 @@ import cam_core  # noqa: F401  (first: makes torchvision importable)
 from cam_core.common import claims, paper
 from cam_core.datasets import base
 from cam_core.items import finegrained as fg
+from cam_core.items import finegrained_claims as fclaims
 from cam_core.items import table5
 from cam_core.nets.features import fit_linear_svm
 from cam_core.nets.models import CAMNet
@@ -50,8 +51,10 @@ def test_protocol_known_answers(tmp_path):
     assert np.array_equal(res.test_boxes, test.boxes)  # the CAM's box is the square
     assert np.array_equal(res.train_boxes, train.boxes)
     assert res.box_accuracy == 100.0 and np.allclose(res.ious, 1.0)
-    claims = fg.check_claims(res)
-    assert claims["holds"].tolist() == ["no", "yes"]  # crop ties the full image here
+    found = fclaims.crop_claims(res.correct, res.network)
+    # crop ties the full image, and the GT box the crop: 0 points, on 10 images (< 30)
+    assert [c.measured for c in found] == [0.0, 0.0]
+    assert {c.verdict for c in found} == {"not tested"}
     # cached: the same boxes and table without recomputation
     again = fg.finegrained_protocol(fs, train, test, tmp_path, cs=(1.0, 10.0), cv_folds=2)
     assert again.table.equals(res.table)
@@ -97,15 +100,20 @@ def test_table4_view_and_claims_on_a_hand_made_result():
             "stderr": [1.0, 1.0, 1.0],
         }
     )
-    res = fg.FineGrainedResult("net", table, 40.0, None, None, None, None, None)
-    claims = fg.check_claims(res)
-    assert claims["holds"].tolist() == ["yes", "yes"]
+    # 50 test images: 30 right on the full image (60%), 33 with the crop, 35 with the GT box
+    correct = {v: np.arange(50) < k for v, k in zip(fg.PAPER_ROWS, (30, 33, 35), strict=True)}
+    res = fg.FineGrainedResult("net", table, 40.0, None, None, None, None, None, None, correct)
+    crop, gt = fclaims.crop_claims(res.correct, res.network)
+    assert (crop.claim_id, gt.claim_id) == ("crop_beats_full", "gt_box_beats_crop")
+    assert crop.measured == pytest.approx(6.0) and gt.measured == pytest.approx(4.0)
     # the paper's gains come from data/paper/table4.csv: 67.8 - 63.0 and 70.5 - 67.8
-    assert claims.loc[0, "evidence"].endswith("(+6.0 points; paper +4.8)")
-    assert claims.loc[1, "evidence"] == "net: GT box 70.0 vs crop 66.0 (+4.0 points; paper +2.7)"
+    assert crop.paper == pytest.approx(4.8) and gt.paper == pytest.approx(2.7)
+    assert crop.data == "net: CAM crop 66.0% vs full image 60.0% on 50 test images"
     view = fg.table4_view([res], paper.paper_table(4))
     assert view.loc["CAM crop", "paper (CUB-200, GoogLeNet-GAP)"] == 67.8
     assert view.loc["full image", "net"] == "60.0\u00a0±\u00a01.0"
+    tidy = fg.tidy_table([res])
+    assert tidy["paper_accuracy"].tolist() == [63.0, 67.8, 70.5]
 
 
 def test_context_boxes_known_answers():
@@ -132,7 +140,8 @@ def test_context_crops_add_warped_rows(tmp_path):
         "CAM crop (box warped)", "ground-truth box (box warped)",
     ]  # fmt: skip
     assert (res.table["accuracy"] == 100.0).all()
-    assert "boxes warped as the paper crops them" in fg.check_claims(res).loc[0, "evidence"]
+    ids = [c.claim_id for c in fclaims.crop_claims(res.correct, res.network)]
+    assert ids == ["crop_beats_full", "warped_crop_beats_full", "gt_box_beats_crop"]
 
 
 def _percent_interval(hits, total, confidence=0.95):
@@ -159,49 +168,36 @@ def test_binomial_interval_known_answers():
         _percent_interval(1, 10, 95)
 
 
-def test_share_claim_verdicts():
-    # 217 of 1000 right (the cpu scale's 21.7%): interval about 19.2-24.4%, 41.0% above it
-    c = fg.share_claim(np.arange(1000) < 217, 41.0)
-    assert (c.hits, c.total, c.share) == (217, 1000, 21.7)
-    assert (round(c.low, 1), round(c.high, 1)) == (19.2, 24.4)
-    assert c.holds == "no" and c.where == "above"
-    # 5 of 10: 41% lies inside 18.7-81.3%; the claim is not refuted
-    c = fg.share_claim(np.arange(10) < 5, 41.0)
-    assert c.holds == "yes" and c.where == "inside"
-    # 10 of 10: more boxes right than the paper's share also holds it
-    c = fg.share_claim(np.ones(10, bool), 41.0)
-    assert c.holds == "yes" and c.where == "below"
-    # 0 of 10: upper end 30.85% < 41%; 0 of 2: upper end 84.2%, too few images to tell
-    assert fg.share_claim(np.zeros(10, bool), 41.0).holds == "no"
-    assert fg.share_claim(np.zeros(2, bool), 41.0).holds == "yes"
-    with pytest.raises(InputError, match=r"^hits: expected a non-empty \(N,\) bool array"):
-        fg.share_claim(np.array([1, 0]), 41.0)
-    with pytest.raises(InputError, match=r"^paper_percent: expected a share in percent"):
-        fg.share_claim(np.ones(3, bool), 141.0)
+def test_box_share_claim_intervals():
+    # 217 of 1000 right (the cpu scale's 21.7%): interval about 19.2-24.4%, below 41.0%
+    c = fclaims.box_share_claim(np.where(np.arange(1000) < 217, 0.6, 0.2), 41.0, "net")
+    assert (c.measured, c.data) == (21.7, "net: 217 of 1000 test images")
+    assert (round(c.low, 1), round(c.high, 1)) == (19.2, 24.4) and c.paper == 41.0
+    assert c.verdict == "does not hold"
+    # 5 of 10: 41% lies inside 18.7-81.3%, but 10 images are too few to test
+    c = fclaims.box_share_claim(np.where(np.arange(10) < 5, 0.5, 0.0), 41.0, "net")
+    assert (round(c.low, 2), round(c.high, 2)) == (18.71, 81.29)
+    assert c.verdict == "not tested" and "only 10 test images" in c.reason
+    with pytest.raises(InputError, match=r"^ious: expected a non-empty \(N,\) array"):
+        fclaims.box_share_claim(np.array([]), 41.0, "net")
+    with pytest.raises(InputError, match=r"^paper_share: expected a share in percent"):
+        fclaims.box_share_claim(np.ones(3), 141.0, "net")
 
 
-def test_figure7_claims_and_status_on_a_hand_made_result():
+def test_figure7_claims_on_a_hand_made_result():
     # 20 test images: 5 CAM boxes at IoU >= 0.5 (25%); blind boxes: 2 and 0 of 20
     ious = np.array([0.9, 0.5, 0.7, 0.6, 0.55] + [0.3] * 15)
     blind = {"whole image": np.array([0.6, 0.5] + [0.1] * 18), "centred box": np.zeros(20)}
+    share = fclaims.box_share_claim(ious, 41.0, "net")
+    assert share.measured == 25.0 and (round(share.low, 1), round(share.high, 1)) == (8.7, 49.1)
+    assert share.verdict == "not tested"  # 20 < 30 scored images
+    assert share.text == "41.0% of the CAM boxes reach IoU 0.5 with the ground truth"
+    context = fclaims.image_blind_claim(ious, blind, "net")
+    assert context.measured == pytest.approx(15.0)  # 25% - 10% (the whole image, the better)
+    assert "whole image 10.0%, centred box 0.0%" in context.data
     res = fg.FineGrainedResult(
         "net", pd.DataFrame(), 25.0, None, None, None, None, ious, baseline_ious=blind
     )
-    claims = fg.figure7_claims(res, 41.0)
-    assert claims["holds"].tolist() == ["yes", "no"]  # 41% inside 8.7-49.1%; 8.7 < 10
-    assert claims.loc[0, "test"] == "the paper's claim: 41.0% of CAM boxes reach IoU \u2265 0.5"
-    assert claims.loc[0, "evidence"] == (
-        "net: 25.0% (5 of 20 test images), 95% exact binomial interval 8.7\u201349.1%; "
-        "the paper's 41.0% (CUB-200-2011, GoogLeNet-GAP) lies inside that interval"
-    )
-    assert claims.loc[1, "test"].startswith("context, not the paper's claim")
-    context = claims.loc[1, "evidence"]
-    assert "whole image 10.0%, centred box 0.0% (+15.0 points over the whole image)" in context
-    status = fg.figure7_status(res, 60.0, "cpu")  # 60% lies above 8.7-49.1%
-    assert status["claim_holds"] == "no" and status["coverage"] == "partial"
-    assert status["reproduced_value"] == 25.0
-    assert "the paper's 60.0% (CUB-200-2011, GoogLeNet-GAP) lies above" in status["notes"]
-    assert "; context (not the claim): net: CAM 25.0%" in status["notes"]
     table = fg.box_accuracy_table([res], 41.0)
     assert table.loc["CAM of net", "IoU >= 0.5 (%)"] == 25.0
     assert table.loc["CAM of net", "95% interval (%)"] == "8.7\u201349.1"

@@ -167,25 +167,103 @@ def test_binary_svm_rows_and_peak_in_box():
         items_svm_cams.svm_class_weights(LinearSVC())
 
 
-def test_claims_hold_and_fail_on_hand_made_tables():
-    def tidy(gap, ave, fc7):
-        rows = []
-        for label, accs in (("gap", gap), ("ave", ave), ("fc7", fc7)):
-            for d, a in enumerate(accs):
-                rows.append({"features": label, "dataset": f"d{d}", "split": 0, "accuracy": a})
-        return pd.DataFrame(rows)
+def nested(accuracies: dict[str, list[int]], n: int = 100) -> dict:
+    """Per-image results: on target set d{i}, feature set f gets its first k of n right."""
+    return {
+        (f, f"d{d}", 0): np.arange(n) < k for f, ks in accuracies.items() for d, k in enumerate(ks)
+    }
 
-    good = table5.check_claims(tidy([80, 90], [81, 90], [70, 85]), "gap", "ave", "fc7")
-    assert good["holds"].tolist() == ["yes", "yes"]
-    bad = table5.check_claims(tidy([70, 80], [81, 90], [75, 85]), "gap", "ave", "fc7")
-    assert bad["holds"].tolist() == ["no", "no"]
-    assert "2/2" not in bad.loc[0, "evidence"] and "0/2 sets" in bad.loc[0, "evidence"]
-    view = table5.table5_view(tidy([80, 90], [81, 90], [70, 85]))
+
+def test_claims_hold_and_fail_on_hand_made_tables():
+    # Two target sets of 100 test images, one split: every image weighs 1/200, so the pooled
+    # scores are 100 x right/wrong and the statistic is the plain mean over the 200 images.
+    good = table5.check_claims(nested({"gap": [80, 90], "ave": [81, 90], "fc7": [70, 85]}),
+                               "gap", "ave", "fc7")  # fmt: skip
+    # gap - ave: one image of 200 at -100 -> -0.5; a replicate draws it 4+ times with
+    # probability ~0.019 < 0.025, so the lower end is about -1.5 > -2 (the tolerance): holds.
+    # gap - fc7: +10 and +5 -> +7.5 on 15 of 200 images, far from 0: holds; ave - fc7 +8.
+    assert [c.claim_id for c in good] == ["gap_as_good_as_avepool", "gap_beats_fc7",
+                                          "avepool_beats_fc7"]  # fmt: skip
+    assert [c.verdict for c in good] == ["holds", "holds", "holds"]
+    assert [c.measured for c in good] == pytest.approx([-0.5, 7.5, 8.0])
+    assert -2.0 < good[0].low <= -1.0 and good[0].high == 0.0
+    # paper: mean over its eight datasets of gap - ave pool, gap - fc7, ave pool - fc7
+    assert [round(c.paper, 2) for c in good] == [-0.45, 7.81, 8.25]
+    bad = table5.check_claims(nested({"gap": [70, 80], "ave": [81, 90], "fc7": [75, 85]}),
+                              "gap", "ave", "fc7")  # fmt: skip
+    # gap - ave -10.5 (21 of 200 images at -100: far below -2); gap - fc7 -5; ave - fc7 +5.5
+    assert [c.verdict for c in bad] == ["does not hold", "does not hold", "holds"]
+    assert "0/2 target sets" in bad[0].data and "d0 -11.0, d1 -10.0" in bad[0].data
+    view = table5.table5_view(tidy_rows([80, 90], [81, 90], [70, 85]))
     assert view.loc["gap", "d0"] == "80.0\u00a0±\u00a00.0" and list(view.index) == [
         "gap",
         "ave",
         "fc7",
     ]
+
+
+def tidy_rows(gap, ave, fc7):
+    rows = []
+    for label, accs in (("gap", gap), ("ave", ave), ("fc7", fc7)):
+        for d, a in enumerate(accs):
+            rows.append({"features": label, "dataset": f"d{d}", "split": 0, "accuracy": a})
+    return pd.DataFrame(rows)
+
+
+def test_table5_claims_four_verdicts():
+    # All three right on the same 40 images: every difference is 0 on every image, so the
+    # interval is [0, 0]: above -2 (holds) for "as good as", touching 0 (not
+    # distinguishable) for the two "beat fc7" claims. Then gap and ave pool wrong and fc7
+    # right everywhere: gap - ave still [0, 0] (holds), the others [-100, -100] (do not).
+    right, wrong = np.ones(40, bool), np.zeros(40, bool)
+    correct = {("gap", "d0", 0): right, ("ave", "d0", 0): right, ("fc7", "d0", 0): right}
+    found = table5.check_claims(correct, "gap", "ave", "fc7")
+    assert [c.verdict for c in found] == ["holds", "not distinguishable", "not distinguishable"]
+    correct[("ave", "d0", 0)] = wrong
+    correct[("gap", "d0", 0)] = wrong
+    found = table5.check_claims(correct, "gap", "ave", "fc7")
+    assert [c.verdict for c in found] == ["holds", "does not hold", "does not hold"]
+    # 10 test images pooled: fewer than MIN_TEST_IMAGES = 30 -> not tested
+    few = {k: v[:10] for k, v in correct.items()}
+    assert {c.verdict for c in table5.check_claims(few, "gap", "ave", "fc7")} == {"not tested"}
+    # a missing stand-in (no fc7 feature set): every claim not tested
+    net = CAMNet(nn.Sequential(nn.Conv2d(3, 2, 1)), 2, 2)
+    fsets = [table5.FeatureSet("small-googlenet-gap", net, "features", "gap", 8)]
+    missing = table5.table5_claims(correct, fsets)
+    assert [c.verdict for c in missing] == ["not tested"] * 3
+
+
+def test_pooled_scores_weigh_target_sets_equally():
+    # d0: 2 splits of 4 images (3 and 1 right: 50%); d1: 1 split of 2 images (both: 100%)
+    correct = {
+        ("f", "d0", 0): np.array([1, 1, 1, 0], bool),
+        ("f", "d0", 1): np.array([1, 0, 0, 0], bool),
+        ("f", "d1", 0): np.array([1, 1], bool),
+    }
+    scores = table5.pooled_scores(correct, "f", ["d0", "d1"])
+    assert len(scores) == 10 and scores.mean() == pytest.approx(75.0)  # (50 + 100) / 2
+    with pytest.raises(InputError, match=r"^correct: expected per-image results of 'f' on"):
+        table5.pooled_scores(correct, "f", ["d2"])
+
+
+def test_peak_claim_four_verdicts():
+    n = 40
+    area = np.full(n, 0.1)  # chance 10%, 1.5 x chance 15 points
+    # every peak in its box: 100 - 15 = +85 on every image -> [85, 85]: holds
+    c = items_svm_cams.peak_claim("set", np.ones(n, bool), area)
+    assert c.verdict == "holds" and c.measured == pytest.approx(85.0)
+    assert c.data == "set: peak in box 100.0% of 40 images, chance 10.0%"
+    # no peak in its box: -15 on every image: does not hold
+    assert items_svm_cams.peak_claim("set", np.zeros(n, bool), area).verdict == "does not hold"
+    # boxes of 20%: 1.5 x chance is 30 points; 12 of 40 peaks in (30%) -> mean 0, and
+    # the replicates vary on both sides: not distinguishable
+    c = items_svm_cams.peak_claim("set", np.arange(n) < 12, np.full(n, 0.2))
+    assert c.measured == pytest.approx(0.0) and c.verdict == "not distinguishable"
+    # 10 images: not tested
+    c = items_svm_cams.peak_claim("set", np.ones(10, bool), area[:10])
+    assert c.verdict == "not tested" and c.claim_id == "peak_in_box:set"
+    with pytest.raises(InputError, match=r"^box_area: expected 40 shares of the image"):
+        items_svm_cams.peak_claim("set", np.ones(n, bool), np.full(n, 2.0))
 
 
 def test_svm_cam_localization_scores_peaks_and_boxes():
@@ -212,3 +290,10 @@ def test_svm_cam_localization_scores_peaks_and_boxes():
     summary = items_svm_cams.localization_summary([res])
     assert summary.loc["squares", "peak in box (%)"] == 100.0
     assert summary.loc["squares", "chance: mean box area (%)"] == round(100 * 36 / 256, 1)
+    (claim,) = items_svm_cams.figure8_claims([res])
+    # 4 scored images: too few to judge; the numbers are kept
+    assert claim.claim_id == "peak_in_box:squares" and claim.verdict == "not tested"
+    assert claim.measured == pytest.approx(100.0 - 1.5 * 100 * 36 / 256)
+    res.eval.scores = res.eval.scores.drop(columns=["peak_in_box", "box_area", "iou"])
+    (none,) = items_svm_cams.figure8_claims([res])
+    assert none.verdict == "not tested" and "no target set with object boxes" in none.reason

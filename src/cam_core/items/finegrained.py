@@ -19,9 +19,10 @@ as large as them), standing in for birds in natural scenes; at ``full`` scale CU
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -30,15 +31,23 @@ from sklearn.pipeline import Pipeline
 from torch.utils.data import DataLoader
 
 from cam_core.common import paper as common_paper
-from cam_core.common import viz
-from cam_core.common.claims import binomial_interval
+from cam_core.common import profiles, viz
+from cam_core.common.claims import ItemResult, binomial_interval
 from cam_core.core.boxes import boxes_from_maps, image_blind_boxes
 from cam_core.core.metrics import box_accuracy, iou_elementwise
 from cam_core.datasets import cub
 from cam_core.datasets.base import ResizedImages, TargetSet, image_sizes
 from cam_core.fingerprint import dataset_fingerprint, weights_fingerprint
-from cam_core.items.svm_cams import CamPanel, cam_panel, examples_per_class, svm_cams
-from cam_core.items.table5 import FeatureSet, target_features
+from cam_core.items import finegrained_claims as fclaims
+from cam_core.items.finegrained_claims import PAPER_ROWS
+from cam_core.items.svm_cams import (
+    CamPanel,
+    cam_panel,
+    examples_per_class,
+    spread_classes,
+    svm_cams,
+)
+from cam_core.items.table5 import FeatureSet, build_feature_sets, target_features
 from cam_core.nets import features as cfeatures
 from cam_core.synthetic import benchmark as synthetic_benchmark
 from cam_core.validate import check_boxes, fail
@@ -46,27 +55,23 @@ from cam_core.validate import check_boxes, fail
 __all__ = [
     "FINEGRAINED_KNOBS",
     "VARIANTS",
+    "PAPER_ROWS",
     "finegrained_set",
     "cam_boxes",
     "FineGrainedResult",
     "context_boxes",
     "finegrained_protocol",
     "table4_view",
-    "check_claims",
     "figure7_panel",
     "trivial_box_ious",
     "tidy_table",
     "box_accuracy_table",
-    "table4_claims",
-    "table4_status",
     "task_table",
-    "figure7_status",
-    "figure7_claims",
-    "share_claim",
-    "ShareClaim",
     "CUB_BOX_ACCURACY_KEY",
     "class_rows",
     "finegrained_targets",
+    "table4_runs",
+    "run",
 ]
 
 # Generator knobs of the fine-grained split (cam_core.synthetic.silhouettes.Knobs): small objects in
@@ -84,11 +89,6 @@ VARIANTS = (
     ("CAM crop", "n/a"),
     ("ground-truth box", "BBox"),
 )
-PAPER_ROWS = {
-    "full image": "GoogLeNet-GAP on full image",
-    "CAM crop": "GoogLeNet-GAP on crop",
-    "ground-truth box": "GoogLeNet-GAP on BBox",
-}
 
 
 def finegrained_set(
@@ -338,52 +338,13 @@ def table4_view(results: Sequence[FineGrainedResult], paper: pd.DataFrame) -> pd
     return view[["annotation", *[c for c in view.columns if c != "annotation"]]]
 
 
-def check_claims(result: FineGrainedResult) -> pd.DataFrame:
-    """The paper's Table 4 claims on one result: the CAM crop beats the full image, and the
-    ground-truth box is the upper bound (at least as good as the CAM crop)."""
-    acc = result.table.set_index("variant")["accuracy"]
-    se = result.table.set_index("variant")["stderr"]
-    full, crop, gt = acc["full image"], acc["CAM crop"], acc["ground-truth box"]
-    printed = common_paper.paper_table(4).set_index("method")["accuracy"]
-    paper = {v: float(printed[m]) for v, m in PAPER_ROWS.items()}
-    paper_crop_gain = paper["CAM crop"] - paper["full image"]  # 67.8 - 63.0
-    paper_gt_gain = paper["ground-truth box"] - paper["CAM crop"]  # 70.5 - 67.8
-    paired = ""
-    if result.correct is not None:
-        d = result.correct["CAM crop"].astype(float) - result.correct["full image"]
-        paired = f" ± {100.0 * d.std(ddof=1) / np.sqrt(len(d)):.1f} paired s.e."
-    warped = ""
-    if "CAM crop (box warped)" in acc.index:
-        warped = (
-            f"; boxes warped as the paper crops them: CAM crop {acc['CAM crop (box warped)']:.1f}, "
-            f"ground-truth box {acc['ground-truth box (box warped)']:.1f}"
-        )
-    return pd.DataFrame(
-        [
-            {
-                "claim": "the CAM crop beats the full image",
-                "holds": "yes" if crop > full else "no",
-                "evidence": (
-                    f"{result.network}: crop {crop:.1f} ± {se['CAM crop']:.1f} vs full "
-                    f"{full:.1f} ± {se['full image']:.1f} ({crop - full:+.1f}{paired} points; "
-                    f"paper {paper_crop_gain:+.1f}){warped}"
-                ),
-            },
-            {
-                "claim": "the ground-truth box is the upper bound",
-                "holds": "yes" if gt >= crop else "no",
-                "evidence": (
-                    f"{result.network}: GT box {gt:.1f} vs crop {crop:.1f} "
-                    f"({gt - crop:+.1f} points; paper {paper_gt_gain:+.1f})"
-                ),
-            },
-        ]
-    )
-
-
 def tidy_table(results: Sequence[FineGrainedResult]) -> pd.DataFrame:
-    """Every network's rows (:attr:`FineGrainedResult.table`) in one table."""
-    return pd.concat([r.table for r in results], ignore_index=True)
+    """Every network's rows (:attr:`FineGrainedResult.table`) in one table, with the
+    paper's GoogLeNet-GAP accuracy (%) of the variant (``paper_accuracy``; NaN: no row)."""
+    table = pd.concat([r.table for r in results], ignore_index=True)
+    paper = fclaims.paper_accuracies()
+    table.insert(3, "paper_accuracy", [paper.get(v, np.nan) for v in table["variant"]])
+    return table
 
 
 def box_accuracy_table(
@@ -410,131 +371,6 @@ def box_accuracy_table(
             }
         )
     return pd.DataFrame(rows).set_index("boxes")
-
-
-@dataclass(frozen=True)
-class ShareClaim:
-    """A paper's claim that ``paper`` % of items pass a test, against a measured share:
-    ``hits`` of ``total`` passed (``share`` %, exact ``confidence`` interval ``low``..``high``
-    %). It holds when the paper's share is at or below ``high``: the measured share is not
-    significantly below the paper's (a larger share holds it too)."""
-
-    hits: int
-    total: int
-    share: float
-    low: float
-    high: float
-    paper: float
-    confidence: float
-
-    @property
-    def holds(self) -> str:
-        """``"yes"`` or ``"no"`` (the values of a status record's ``claim_holds``)."""
-        return "yes" if self.paper <= self.high else "no"
-
-    @property
-    def where(self) -> str:
-        """Where the paper's share lies: below, inside or above the measured interval."""
-        if self.paper > self.high:
-            return "above"
-        return "below" if self.paper < self.low else "inside"
-
-
-def share_claim(hits: np.ndarray, paper_percent: float, confidence: float = 0.95) -> ShareClaim:
-    """Test the claim "``paper_percent`` % of these pass" on ``hits`` ``(N,)`` bool (one
-    entry per scored item) with an exact binomial interval (:class:`ShareClaim`)."""
-    hits = np.asarray(hits)
-    if hits.ndim != 1 or hits.dtype != bool or len(hits) == 0:
-        fail("hits", "a non-empty (N,) bool array", f"shape {hits.shape}, dtype {hits.dtype}")
-    if isinstance(paper_percent, bool) or not isinstance(paper_percent, int | float):
-        fail("paper_percent", "a share in percent, 0..100", repr(paper_percent))
-    if not 0.0 <= paper_percent <= 100.0:
-        fail("paper_percent", "a share in percent, 0..100", repr(paper_percent))
-    k, n = int(hits.sum()), len(hits)
-    low, high = binomial_interval(k, n, confidence, percent=True)
-    return ShareClaim(k, n, 100.0 * k / n, low, high, float(paper_percent), confidence)
-
-
-def figure7_claims(
-    result: FineGrainedResult, paper_value: float, confidence: float = 0.95
-) -> pd.DataFrame:
-    """Figure 7's claim as the paper states it ("``paper_value`` % of the CAM boxes reach
-    IoU 0.5"; :func:`share_claim` over all test images), then, labelled as context and not
-    the claim, whether the CAM boxes beat the two boxes that see no image (the CAM share's
-    interval lies above the better one's share). Columns ``test``, ``holds``, ``evidence``."""
-    claim = share_claim(result.ious >= 0.5, paper_value, confidence)
-    verdict = {
-        "above": "lies above that interval: fewer CAM boxes are right here",
-        "inside": "lies inside that interval",
-        "below": "lies below that interval: more CAM boxes are right here",
-    }[claim.where]
-    rows = [
-        {
-            "test": f"the paper's claim: {paper_value:.1f}% of CAM boxes reach IoU \u2265 0.5",
-            "holds": claim.holds,
-            "evidence": (
-                f"{result.network}: {claim.share:.1f}% ({claim.hits} of {claim.total} test "
-                f"images), {confidence:.0%} exact binomial interval {claim.low:.1f}\u2013"
-                f"{claim.high:.1f}%; the paper's {paper_value:.1f}% (CUB-200-2011, "
-                f"GoogLeNet-GAP) {verdict}"
-            ),
-        }
-    ]
-    blind = {k: 100.0 * float(np.mean(v >= 0.5)) for k, v in (result.baseline_ious or {}).items()}
-    if blind:
-        best = max(blind, key=blind.get)
-        shares = ", ".join(f"{k} {v:.1f}%" for k, v in blind.items())
-        rows.append(
-            {
-                "test": "context, not the paper's claim: CAM boxes beat boxes that see no image",
-                "holds": "yes" if claim.low > blind[best] else "no",
-                "evidence": (
-                    f"{result.network}: CAM {claim.share:.1f}% (interval from "
-                    f"{claim.low:.1f}%) vs {shares} ({claim.share - blind[best]:+.1f} points "
-                    f"over the {best})"
-                ),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def table4_claims(results: Sequence[FineGrainedResult]) -> pd.DataFrame:
-    """:func:`check_claims` for every network, in one table."""
-    return pd.concat([check_claims(r) for r in results], ignore_index=True)
-
-
-def table4_status(
-    results: Sequence[FineGrainedResult], claims: pd.DataFrame, profile: str
-) -> dict[str, object]:
-    """Arguments of ``Experiment.write_status``: the first network's CAM-crop accuracy, the
-    headline claim (crop beats full image) for it; "partial" below ``full`` scale."""
-    first = results[0].table.set_index("variant")["accuracy"]
-    mine = claims[claims["evidence"].str.startswith(results[0].network + ":")]
-    return {
-        "coverage": "complete" if profile == "full" else "partial",
-        "reproduced_value": round(float(first["CAM crop"]), 2),
-        "claim_holds": str(mine["holds"].iloc[0]),
-        "notes": "; ".join(f"{c}: {h}" for c, h in zip(mine["claim"], mine["holds"], strict=True))
-        + f"; CAM box accuracy at IoU 0.5: {results[0].box_accuracy:.1f}%",
-    }
-
-
-def figure7_status(
-    result: FineGrainedResult, paper_value: float, profile: str, confidence: float = 0.95
-) -> dict[str, object]:
-    """Arguments of ``Experiment.write_status`` for Figure 7: the CAM box accuracy at IoU
-    0.5 (%) and the verdict on the paper's claim as stated (:func:`figure7_claims`, first
-    row); the notes carry its evidence and the image-blind context."""
-    claims = figure7_claims(result, paper_value, confidence)
-    notes = claims.loc[0, "evidence"]
-    if len(claims) > 1:
-        notes += f"; context (not the claim): {claims.loc[1, 'evidence']}"
-    return {
-        "coverage": "complete" if profile == "full" else "partial",
-        "reproduced_value": round(result.box_accuracy, 2),
-        "claim_holds": str(claims.loc[0, "holds"]),
-        "notes": notes,
-    }
 
 
 def task_table(train: TargetSet, test: TargetSet) -> pd.DataFrame:
@@ -617,3 +453,185 @@ def finegrained_targets(params: dict) -> tuple[TargetSet, TargetSet]:
         )
         for split in ("train", "test")
     )
+
+
+# --------------------------------------------------------------------------- items
+
+
+def table4_runs(
+    t4: dict[str, Any],
+    threshold: float,
+    networks: Sequence[str],
+    progress: Callable[[str], None] | None = None,
+) -> tuple[TargetSet, TargetSet, list[FeatureSet], list[FineGrainedResult]]:
+    """(train, test, feature sets, :func:`finegrained_protocol` results) for Table 4's
+    validated parameters ``t4`` and ``networks``; features and boxes come from the one
+    cache under ``<out_dir>/cache/features`` that Table 4 and Figure 7 share."""
+    cache_dir = Path(t4["out_dir"]) / "cache" / "features"
+    train, test = finegrained_targets(t4)
+    feature_list = build_feature_sets(networks, t4, input_size=t4["input_size"], progress=progress)
+    runs = []
+    for fs in feature_list:
+        if progress is not None:
+            progress(f"Table 4 protocol on {fs.label}")
+        runs.append(
+            finegrained_protocol(
+                fs,
+                train,
+                test,
+                cache_dir,
+                threshold=threshold,
+                crop_margin=t4["crop_margin"],
+                crop_size=t4["crop_size"],
+                seed=t4["seed"],
+                device=t4["device"],
+            )
+        )
+    return train, test, feature_list, runs
+
+
+def _task_words(params: dict[str, Any]) -> str:
+    if params["profile"] == "full":
+        return "CUB-200-2011"
+    return "the fine-grained cluttered silhouettes, not CUB-200-2011"
+
+
+def _run_table4(params: dict[str, Any], progress: Callable[[str], None] | None) -> ItemResult:
+    train, test, _, runs = table4_runs(
+        params, params["crop_threshold"], params["networks"], progress
+    )
+    found = []
+    for i, r in enumerate(runs):
+        found += fclaims.crop_claims(r.correct, r.network, "" if i == 0 else f":{r.network}")
+    found.append(fclaims.part_based_claim())
+    first = runs[0].table.set_index("variant")["accuracy"]
+    paper = fclaims.paper_accuracies()
+    gain = first["CAM crop"] - first["full image"]
+    paper_share = common_paper.paper_value(CUB_BOX_ACCURACY_KEY)
+    boxes = box_accuracy_table(runs, paper_share)
+    task = _task_words(params)
+    captions = {
+        "table4": (
+            f"*Table 4 (this project, {params['profile']} profile).* Linear-SVM test accuracy "
+            f"(%) on {len(test)} test images of {task}, with its binomial standard error, "
+            "beside the paper's GoogLeNet-GAP rows on CUB-200-2011. "
+            f"{runs[0].network}: CAM crop {first['CAM crop']:.1f}% vs full image "
+            f"{first['full image']:.1f}% ({gain:+.1f} points; paper "
+            f"{paper['CAM crop'] - paper['full image']:+.1f})."
+        ),
+        "table4_boxes": (
+            "*CAM boxes.* Share of the test images whose CAM box has IoU \u2265 0.5 with the "
+            f"ground-truth box (the paper: {paper_share:.1f}% on CUB-200-2011), with its "
+            f"exact 95% binomial interval, and the mean IoU; {runs[0].network}: "
+            f'{runs[0].box_accuracy:.1f}%. The rows marked "no image seen" are boxes '
+            "placed without looking at the image: the whole image and a centred box of the "
+            "training boxes' mean size."
+        ),
+        "table4_task": (
+            f"*The task.* {len(train)} training and {len(test)} test images of "
+            f"{len(train.class_names)} classes from disjoint splits of {task}."
+        ),
+        "table4_paper": (
+            "*Table 4 (paper).* Fine-grained classification accuracy (%) on CUB-200-2011; "
+            "*annotation* is what training and testing use beyond class labels."
+        ),
+    }
+    notes = []
+    if params["crop_margin"] > 0:
+        notes.append(
+            f"Crops are squares of {params['crop_margin']:g} x the CAM box's long side, fed "
+            f'at {params["crop_size"]} px; the rows marked "(box warped)" crop the box '
+            "itself, warped to a square, as the paper does."
+        )
+    if params["profile"] != "full":
+        notes.append(f"The task is {task}: compare the differences between rows, not values.")
+    return ItemResult(
+        "table4",
+        params["profile"],
+        headline=(
+            f"Linear-SVM test accuracy (%) on GAP features of the CAM crop ({runs[0].network}, "
+            f"{task}):"
+        ),
+        claims=found,
+        tables={
+            "table4": tidy_table(runs),
+            "table4_boxes": boxes.reset_index(),
+            "table4_task": task_table(train, test).reset_index(),
+            "table4_paper": common_paper.paper_table(4),
+        },
+        notes=notes,
+        headline_value=float(first["CAM crop"]),
+        coverage="partial",  # the part-based rows are quoted, not rerun
+        captions=captions,
+    )
+
+
+def _run_figure07(params: dict[str, Any], progress: Callable[[str], None] | None) -> ItemResult:
+    # Table 4's data and networks, so that this figure shows the boxes Table 4 crops.
+    keys = ("profile", "data_root", "out_dir", "device", "seed")
+    t4 = profiles.validate_parameters("table4", **{k: params[k] for k in keys})
+    _, test, (fs,), (res,) = table4_runs(t4, params["threshold"], [params["network"]], progress)
+    paper_share = common_paper.paper_value(CUB_BOX_ACCURACY_KEY)
+    shown = spread_classes(len(test.class_names), params["num_classes"])
+    per_class = params["images_per_class"]
+    panel = figure7_panel(fs, test, res, shown, per_class, params["threshold"], params["device"])
+    cells, rows, captions = class_rows(panel, test.class_names, per_class)
+    figure = viz.image_grid(
+        cells,
+        row_titles=rows,
+        captions=captions,
+        title=f"SVM-CAMs of {fs.name} and their boxes (red; ground truth green)",
+    )
+    found = [
+        fclaims.box_share_claim(res.ious, paper_share, res.network),
+        fclaims.image_blind_claim(res.ious, res.baseline_ious or {}, res.network),
+    ]
+    boxes = box_accuracy_table([res], paper_share)
+    share = found[0]
+    task = _task_words(params)
+    return ItemResult(
+        "figure07",
+        params["profile"],
+        headline=(
+            f"Share (%) of the {len(test)} test images whose CAM box reaches IoU 0.5 with the "
+            f"ground truth ({res.network}, {task}):"
+        ),
+        claims=found,
+        tables={"figure07_boxes": boxes.reset_index(), "figure07_shown": panel.scores},
+        figures={"figure07": figure},
+        notes=[
+            f"{res.network}: {share.data}; the exact 95% interval of the share is "
+            f"{share.low:.1f}\u2013{share.high:.1f}% (paper {paper_share:.1f}% on "
+            "CUB-200-2011 with GoogLeNet-GAP)."
+        ],
+        headline_value=res.box_accuracy,
+        coverage="complete" if params["profile"] == "full" else "partial",
+        captions={
+            "figure07": (
+                f"*Figure 7 (this project, {params['profile']} profile).* {len(shown)} classes "
+                f"of {task}, {per_class} test images each (correctly classified first): the "
+                "SVM-CAM of the predicted class (jet: red high), its box (red) and the "
+                "ground-truth box (green); under each the IoU of the two, and the predicted "
+                f"class when it is wrong ({int(panel.scores['correct'].sum())} of "
+                f"{len(panel.scores)} shown are right)."
+            ),
+            "figure07_boxes": (
+                f"*Box accuracy.* Share of all {len(test)} test images whose CAM box has "
+                "IoU \u2265 0.5 with the ground-truth box, its exact (Clopper-Pearson) 95% "
+                f"binomial interval and the mean IoU: {res.network} {share.measured:.1f}% "
+                f"[{share.low:.1f}, {share.high:.1f}] (paper {paper_share:.1f}%), beside "
+                "two boxes that see no image: the whole image and a centred box of the "
+                "training boxes' mean size."
+            ),
+        },
+    )
+
+
+def run(params: dict[str, Any], progress: Callable[[str], None] | None = None) -> ItemResult:
+    """Table 4 or Figure 7 (``params["item"]``; validated parameters of
+    :func:`cam_core.common.profiles.from_cell`) at the profile's scale."""
+    if params.get("item") == "table4":
+        return _run_table4(params, progress)
+    if params.get("item") == "figure07":
+        return _run_figure07(params, progress)
+    fail("params", "the parameters of table4 or figure07", repr(params.get("item")))
