@@ -395,3 +395,41 @@ def test_gpu_section_projects_tables_1_to_3_from_the_measured_rates(tmp_path: Pa
     assert table.loc[8, "train (h)"] == 3.6
     text = gpu_check.gpu_section(summary)
     assert "**NVIDIA H200 x1**" in text and "`abcdef123456`" in text and "| 8 | 3.6 |" in text
+
+
+def test_the_full_training_stage_runs_under_torchrun_on_every_rank(monkeypatch) -> None:
+    from cam_core.report import launch
+
+    params = {"table2": {"profile": "full", "seed": 0}, "figure05": {"profile": "full"}}
+    monkeypatch.setenv("NPROC", "1")
+    monkeypatch.setenv("NNODES", "1")
+    assert launch.run_stage("full", params, io.StringIO()) is None  # one rank: in-process
+    monkeypatch.setenv("NPROC", "4")
+    assert launch.run_stage("cpu", params, io.StringIO()) is None  # only the full profile
+    assert launch.run_stage("full", {"figure05": {}}, io.StringIO()) is None  # no stage item
+    calls = []
+
+    def fake_run(cmd, env):
+        calls.append(cmd)
+        return subprocess.CompletedProcess(cmd, 0)
+
+    monkeypatch.setattr(launch.subprocess, "run", fake_run)
+    cmd = launch.run_stage("full", params, io.StringIO())
+    assert calls == [cmd] and Path(cmd[0]).name == "torchrun"
+    assert cmd[1:5] == ["--nproc_per_node=4", "--standalone", "-m", "cam_core.items.tables123"]
+    assert json.loads(cmd[-1]) == {"table2": {"profile": "full", "seed": 0}}  # figure05 left out
+    monkeypatch.setenv("NNODES", "2")
+    with pytest.raises(InputError, match="^RDZV_ENDPOINT: "):
+        launch.run_stage("full", params, io.StringIO())
+    monkeypatch.setenv("RDZV_ENDPOINT", "node0:29500")
+    cmd = launch.stage_command(params, 4, 2)
+    assert "--nnodes=2" in cmd and "--rdzv_endpoint=node0:29500" in cmd
+    monkeypatch.setenv("NPROC", "0")
+    with pytest.raises(InputError, match="^NPROC: "):
+        launch.rank_layout()
+    monkeypatch.setattr(
+        launch.subprocess, "run", lambda cmd, env: subprocess.CompletedProcess(cmd, 3)
+    )
+    monkeypatch.setenv("NPROC", "2")
+    with pytest.raises(InputError, match="^training stage: .*exit status 3"):
+        launch.run_stage("full", params, io.StringIO())

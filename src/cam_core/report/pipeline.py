@@ -28,7 +28,7 @@ import yaml
 from cam_core import paths
 from cam_core.common import profiles, results
 from cam_core.fingerprint import source_fingerprint
-from cam_core.report import gpu_check, site
+from cam_core.report import gpu_check, launch, site
 from cam_core.report import scoreboard as report_scoreboard
 from cam_core.validate import fail
 
@@ -411,6 +411,7 @@ def run(
     failed: list[str] = []
     width = len(str(len(jobs)))
     log = RunLog(layout.root, started)
+    launch.run_stage(profile, {job.name: job.params for job in jobs}, stream)
     with venv_kernel():
         for number, job in enumerate(jobs, 1):
             if job.name == SCOREBOARD_PAGE:
