@@ -20,7 +20,7 @@
 # reaches 55.89% overall accuracy on the VQA benchmark, and the CAM of the predicted answer
 # (from the image part of its weights) shows where it looked.
 #
-# **What runs here.** The same model, on generated questions about composite scenes whose
+# **What runs.** The same model, on generated questions about composite scenes whose
 # objects are known exactly: one animal silhouette and up to two handwritten digits (real
 # Animal-MNIST and MNIST shapes, textured with crops of the bundled photos) in a 2 x 2 grid
 # on a crop of a bundled photo. Questions: *what animal is in the picture?*, *is there a
@@ -44,10 +44,13 @@
 # among the `answers` most frequent, scored on the val questions with the VQA accuracy
 # min(#annotators who gave the answer / 3, 1), overall and per answer type, beside the most
 # frequent training answer of each question type. The paper's 55.89% is on test-standard
-# (trained on train + val): close, not the same split. VQA has no object locations, so
-# there the answers' CAMs are shown, not scored.
+# (trained on train + val): close, not the same split. VQA has no object locations; for
+# the val questions that name a COCO object category present in their image (COCO's val
+# instance boxes, `annotations/instances_val2014.json`), a seeded sample of the predicted
+# answers' CAMs is scored as on the generated questions: does the CAM peak in a box of
+# that category, against chance (the share of the image those boxes cover).
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 profile = "cpu"  # smoke, cpu or full (src/cam_core/profiles.yaml)
 data_root = None  # folder with the datasets of data/manifests/ (full only)
 out_dir = None  # None: results/<profile>
@@ -61,87 +64,54 @@ answers = None  # the most frequent training answers kept
 image_size = None  # composite size in pixels
 num_examples = None  # questions shown per question type
 
-# %%
+# %% tags=["hide-input"]
 import cam_core  # noqa: F401  (first: makes torchvision importable)
-from cam_core.common import profiles, results, viz
-from cam_core.items import discovery, vqa
+from cam_core.common import display, profiles, results
+from cam_core.items import vqa
 
 params = profiles.from_cell("figure12", globals())
-profiles.parameters_table(params)
+result = vqa.run(params, progress=print)
+results.write_result(params, result)
+display.verdict_box(result)
 
 # %% [markdown]
-# ## Training and scoring
+# ## Accuracy
 #
-# Accuracy per question type on the held-out questions, beside the question-only answers.
+# Accuracy on the held-out questions (generated questions: per question type; VQA v1 val:
+# per answer type), beside what the question alone gives.
 
-# %%
-full = params["profile"] == "full"
-net = discovery.load_network(params, params["network"])
-if full:
-    result = vqa.figure12_full(net, params)
-else:
-    result = vqa.vqa_experiment(
-        net,
-        params["network"],
-        params["train_images"],
-        params["test_images"],
-        params["answers"],
-        params["image_size"],
-        seed=params["seed"],
-        cache_dir=discovery.feature_cache(params),
-    )
-display(result.accuracy.round(3))  # noqa: F821
+# %% tags=["hide-input"]
+display.show_table(result, "figure12_accuracy")
 
 # %% [markdown]
 # ## Where the answers come from
 #
-# One row per question type: held-out images with the question under them, and the CAM of
-# the predicted answer (red = high), with the answer (and the truth when it is wrong).
+# One row per question type (VQA v1: per answer type): held-out images with the question
+# under them, and the CAM of the predicted answer (red = high), with the answer (and the
+# truth when it is wrong).
 
-# %%
-qa_figure = vqa.vqa_v1_figure(result) if full else vqa.vqa_figure(result, params["num_examples"])
-viz.show(qa_figure)
-
-# %% [markdown]
-# ## Verdict
-
-# %%
-from IPython.display import Markdown  # noqa: E402
-
-verdict = (
-    vqa.vqa_v1_verdict(result, params["network"])
-    if full
-    else vqa.verdict(result, params["network"])
-)
-Markdown(verdict)
+# %% tags=["hide-input"]
+display.show_figure(result, "figure12_answers")
 
 # %% [markdown]
-# ## Status
-
-# %%
-with results.Experiment(params) as experiment:
-    experiment.save_figure("figure12_answers.png", qa_figure)
-    experiment.write_csv("figure12_accuracy.csv", result.accuracy)
-    experiment.write_csv(
-        "figure12_questions.csv",
-        result.questions.drop(columns="answers", errors="ignore"),
-    )
-    experiment.write_status(
-        "complete",
-        reproduced_value=round(100 * result.overall, 2),
-        claim_holds=vqa.vqa_v1_claim(result) if full else vqa.claim_holds(result),
-        notes=verdict,
-    )
-results.status_table(params["out_dir"], "figure12")
-
-# %% [markdown]
-# *Status of this figure.* The headline metric, the paper's value (on VQA) and this
-# project's value (on generated questions: not the same benchmark).
-
-# %% [markdown]
-# ## Provenance
+# ## The paper's claims, checked on these numbers
 #
-# Where and how this page's result files (`results/<profile>/figure12/`) were produced.
+# Two claims. *Answers from the image*: the baseline's accuracy minus that of the most
+# frequent training answer of each question (VQA v1: of each question type), per question
+# on the same questions, with a paired bootstrap interval; it holds when the whole
+# interval lies above zero. *CAM on the object*: the share of questions about one object
+# whose answer CAM peaks on that object, with an exact binomial interval; it holds when the
+# whole interval lies above twice chance (chance: the mean share of the image the object
+# covers). Fewer than 30 scored questions leave a claim untested.
 
-# %%
+# %% tags=["hide-input"]
+display.claims_view(result)
+
+# %% [markdown]
+# ## Parameters and provenance
+
+# %% tags=["hide-input"]
+profiles.parameters_table(params)
+
+# %% tags=["hide-input"]
 results.provenance_table(params["out_dir"], "figure12")

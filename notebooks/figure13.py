@@ -20,7 +20,7 @@
 # activate each unit most, segmented by the unit's receptive field (for *classroom*: units
 # for blackboards, chairs, tables). It gives no number.
 #
-# **What runs here.** The same ranking, with a number:
+# **What runs.** The same ranking, with a number:
 #
 # 1. *Real photos.* The ImageNet-pretrained EfficientNet-Lite0 (last conv 1280 x 7 x 7, GAP,
 #    one linear layer). The classes are its top-1 ImageNet classes for a few bundled photos
@@ -48,7 +48,7 @@
 # (`dining_room` = *dining room*). Places and SUN397 were both gathered by web searches for
 # scene names, so a pool image may also be a training image of the checkpoint.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 profile = "cpu"  # smoke, cpu or full (src/cam_core/profiles.yaml)
 data_root = None  # folder with the datasets of data/manifests/ (full only)
 out_dir = None  # None: results/<profile>
@@ -67,55 +67,26 @@ images_per_unit = None
 threshold = None  # share of a unit map's max kept when segmenting
 weights = None  # full: Places checkpoint file of the network; empty: the default path
 
-# %%
-import pandas as pd
-
+# %% tags=["hide-input"]
 import cam_core  # noqa: F401  (first: makes torchvision importable)
-from cam_core.common import profiles, results, viz
-from cam_core.datasets import places
-from cam_core.items import discovery, units
-from cam_core.items import units as items_units
-from cam_core.nets import registry
+from cam_core.common import display, profiles, results
+from cam_core.items import units
 
 params = profiles.from_cell("figure13", globals())
-profiles.parameters_table(params)
+result = units.run(params, progress=print)
+results.write_result(params, result)
+display.verdict_box(result)
 
 # %% [markdown]
 # ## 1. Real photos: EfficientNet-Lite0
 #
 # The classes: the network's top-1 ImageNet class for each photo.
 
-# %%
-photo_net = registry.build_model(params["photo_model"], 1000)
-photo_result, photo_classes = units.photo_units(
-    photo_net,
-    params["photo_model"],
-    params["photos"],
-    params["crops_per_photo"],
-    params["units_per_class"],
-    params["images_per_unit"],
-    params["threshold"],
-    size=params["image_size"],
-    seed=params["seed"],
-    cache_dir=discovery.feature_cache(params),
-)
-photo_classes
+# %% tags=["hide-input"]
+display.show_table(result, "figure13_photo_classes")
 
-# %% [markdown]
-# Each row: one of the top units of a class (named at the left, best first), then the pool
-# crops that activate that unit most, left to right, darkened outside the unit's region;
-# under each crop, the photo it was cut from.
-
-# %%
-photo_figure = units.units_figure(photo_result, title=f"{params['photo_model']}: top units")
-viz.show(photo_figure)
-
-# %% [markdown]
-# Per unit: its weight $w_k^c$, the share of its top crops cut from the class's photo
-# (precision), and that share for a random draw (chance).
-
-# %%
-photo_result.table.round(3)
+# %% tags=["hide-input"]
+display.show_figure(result, "figure13_photos")
 
 # %% [markdown]
 # ## 2. Benchmark network (at `full`: the Places network)
@@ -125,68 +96,37 @@ photo_result.table.round(3)
 # under each image, its class. At `full`: the Places checkpoint on the SUN397 pool, under
 # each image its SUN397 class.
 
-# %%
-pool = units.benchmark_pool(params)
-bench_result = bench_figure = None
-if params["profile"] == "full":
-    weights_path = places.weights_file(params["data_root"], params["network"], params["weights"])
-    places_net, categories = places.load_places_model(params["network"], weights_path)
-    bench_result = items_units.places_units(params, places_net, categories, params["network"])
-    bench_figure = units.units_figure(
-        bench_result, title=f"{params['network']} ({weights_path.name}): top units"
-    )
-    display(viz.show(bench_figure), bench_result.table.round(3))  # noqa: F821
-elif pool is not None:
-    bench_net, bench_images, bench_labels, bench_classes = pool
-    bench_result = units.benchmark_units(
-        bench_net,
-        bench_images,
-        bench_labels,
-        bench_classes,
-        params["classes"],
-        params["units_per_class"],
-        params["images_per_unit"],
-        params["threshold"],
-    )
-    bench_figure = units.units_figure(bench_result, title=f"{params['network']}: top units")
-    display(viz.show(bench_figure), bench_result.table.round(3))  # noqa: F821
+# %% tags=["hide-input"]
+display.show_figure(result, "figure13_benchmark")
 
 # %% [markdown]
-# ## Verdict
-
-# %%
-from IPython.display import Markdown  # noqa: E402
-
-Markdown(units.verdict(photo_result, params["photo_model"], bench_result, params["network"]))
-
-# %% [markdown]
-# ## Status
-
-# %%
-tables = [photo_result.table.assign(network=params["photo_model"])]
-if bench_result is not None:
-    tables.append(bench_result.table.assign(network=params["network"]))
-with results.Experiment(params) as experiment:
-    experiment.save_figure("figure13_photos.png", photo_figure)
-    if bench_figure is not None:
-        experiment.save_figure("figure13_benchmark.png", bench_figure)
-    experiment.write_csv("figure13_units.csv", pd.concat(tables))
-    experiment.write_status(
-        "complete" if bench_result is not None else "partial",
-        reproduced_value=round(100 * photo_result.precision, 1),
-        claim_holds=units.claim_holds(photo_result),
-        notes=units.verdict(photo_result, params["photo_model"], bench_result, params["network"]),
-    )
-results.status_table(params["out_dir"], "figure13")
-
-# %% [markdown]
-# *Status of this figure.* The headline metric (EfficientNet-Lite0 on the photos) and this
-# project's value; the paper states no number for this figure.
-
-# %% [markdown]
-# ## Provenance
+# ## The units, one row each
 #
-# Where and how this page's result files (`results/<profile>/figure13/`) were produced.
+# Per unit: its network, class, rank, weight $w_k^c$, the share of its top images that
+# belong to its class (precision), and that share for a random draw (chance).
 
-# %%
+# %% tags=["hide-input"]
+display.show_table(result, "figure13_units")
+
+# %% [markdown]
+# ## The paper's claims, checked on these numbers
+#
+# One claim per part: the share of the top units' top images that belong to the unit's
+# class, with an exact binomial interval over those images. It holds when the whole
+# interval lies above one half and above twice chance (chance: the class's share of the pool),
+# does not hold when it lies wholly below, and is not distinguishable otherwise. A part is
+# not tested when a class has fewer pool images than top images per unit, or (benchmark
+# network) when the network is within 10 points of chance on its pool. Below `full` the
+# paper's Places experiment is not run.
+
+# %% tags=["hide-input"]
+display.claims_view(result)
+
+# %% [markdown]
+# ## Parameters and provenance
+
+# %% tags=["hide-input"]
+profiles.parameters_table(params)
+
+# %% tags=["hide-input"]
 results.provenance_table(params["out_dir"], "figure13")

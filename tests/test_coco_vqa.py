@@ -191,7 +191,54 @@ def test_figure12_full_code_path_on_the_miniature_tree(tree, tmp_path):
     assert len(res.examples) == 3  # one per answer type
     image, row, cam = res.examples[0]
     assert cam.shape == image.shape[:2] and row["answer_type"] == "number"
-    assert vqa.vqa_v1_claim(res) in ("yes", "no") and vqa.vqa_v1_figure(res) is not None
+    assert vqa.vqa_v1_figure(res) is not None and res.cam_scores is None  # no val boxes
+    # the ItemResult: the answers claim from the same per-question scores; without the val
+    # instance boxes the CAM claim is not tested and the item partial
+    item = vqa._v1_item(params, res)
+    answers = item.claim("answers_from_image")
+    assert answers.measured == pytest.approx(
+        100 * (q["accuracy"].mean() - q["prior_accuracy"].mean())
+    )
+    assert answers.verdict == "not tested" and "27 scored questions" in answers.reason
+    assert item.claim("cam_on_object").verdict == "not tested" and item.coverage == "partial"
+    assert item.headline_value == pytest.approx(100 * res.overall)
+
+
+def test_figure12_full_scores_the_answer_cams_on_the_val_boxes(tmp_path):
+    tree = make_miniature_coco(tmp_path / "data")
+    ann = tree.root / "annotations"
+    # val boxes of the kite and dog squares (kinds 0 and 2), as instances_val2014.json
+    images = [{"id": int(i), "width": int(w), "height": int(h)}
+              for i, (h, w) in zip(tree.ids["val"], tree.sizes["val"], strict=True)]  # fmt: skip
+    boxes = [
+        {"image_id": int(i), "category_id": 1 + int(k == 2),
+         "bbox": [x0, y0, x1 - x0, y1 - y0]}
+        for i, k, (x0, y0, x1, y1) in zip(tree.ids["val"], tree.kinds["val"], tree.boxes["val"],
+                                          strict=True) if k != 1
+    ]  # fmt: skip
+    write(ann / "instances_val2014.json", {"images": images, "annotations": boxes,
+          "categories": [{"id": 1, "name": "kite"}, {"id": 2, "name": "dog"}]})  # fmt: skip
+    params = profiles.validate_parameters(
+        "figure12", profile="full", data_root=str(tree.data_root), out_dir=str(tmp_path),
+        device="cpu", image_size=32, answers=6, num_examples=1,
+    )  # fmt: skip
+    res = vqa.figure12_full(tiny_net(), params)
+    scores = res.cam_scores
+    # only "is there a kite?" names a category, and only the 3 kite images hold a kite box
+    kite_images = tree.ids["val"][tree.kinds["val"] == 0]
+    want = [q["question_id"] for q in tree.questions["val"]
+            if q["question"] == "is there a kite?" and q["image_id"] in kite_images]  # fmt: skip
+    assert scores["question_id"].tolist() == want and set(scores["category"]) == {"kite"}
+    sizes = dict(zip(tree.ids["val"].tolist(), tree.sizes["val"].tolist(), strict=True))
+    qid_image = {q["question_id"]: q["image_id"] for q in tree.questions["val"]}
+    chance = [14 * 14 / np.prod(sizes[qid_image[q]]) for q in want]  # a 14 px square each
+    assert scores["chance"].tolist() == pytest.approx(chance)
+    assert scores["hit"].dtype == bool
+    item = vqa._v1_item(params, res)
+    cam = item.claim("cam_on_object")
+    assert cam.measured == pytest.approx(100 * scores["hit"].mean())
+    assert cam.verdict == "not tested" and "3 questions about an object" in cam.reason
+    assert item.coverage == "complete" and "figure12_cam_scores" in item.tables
 
 
 def test_manifests_check_the_miniature_tree(tree):

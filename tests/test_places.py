@@ -180,6 +180,13 @@ def test_figure13_full_path_finds_the_planted_units(tmp_path):
     masks = result.heat >= 0.5
     assert masks[:, :, :, 16, 16].all() and not masks[:, :, :, 0, 0].any()
     assert (result.score_share > 0.5).all()
+    # the Places claim: 6/6 top images of their class, Clopper-Pearson 95% lower end
+    # 0.025 ** (1 / 6) = 54.1%; chance 1/3 sets the boundary at max(50, 66.7) = 66.7%, inside
+    # the interval: not distinguishable (2 pool images per class = images_per_unit: tested)
+    assert result.class_counts.tolist() == [2, 2, 2]
+    claim = items_units._part_claim("places_units", "t", result)
+    assert claim.measured == 100.0 and claim.low == pytest.approx(100 * 0.025 ** (1 / 6))
+    assert claim.verdict == "not distinguishable" and claim.criterion.endswith("66.7%")
     sub = items_units.places_units(params_for(tmp_path, eval_images=4), colour_units_net(), cats)
     assert len(sub.pool_titles) == 4
     with pytest.raises(InputError, match=r"^eval_images: expected at most 6"):

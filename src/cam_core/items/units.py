@@ -11,16 +11,21 @@ sum_k w_k^c F_k that the top units carry on the class's own images.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
 from PIL import Image
 
+from cam_core.common import claims
+from cam_core.common.claims import Claim, ItemResult
 from cam_core.common.viz import image_grid
 from cam_core.core.cam import postprocess_maps
+from cam_core.datasets import places
 from cam_core.datasets.photos import PHOTO_NAMES, load_photo
 from cam_core.datasets.places import class_indices, class_key, sun397_pool
 from cam_core.fingerprint import weights_fingerprint
@@ -29,6 +34,7 @@ from cam_core.items import recipe as items_recipe
 from cam_core.items.discovery import cached_maps, feature_cache, network_maps, to_input
 from cam_core.items.map_methods import photo_inputs
 from cam_core.items.textdetect import file_maps
+from cam_core.nets import registry
 from cam_core.nets.pretrained import imagenet_categories
 from cam_core.synthetic.text import warped_images
 from cam_core.validate import check_array, fail
@@ -48,9 +54,10 @@ __all__ = [
     "benchmark_units",
     "benchmark_pool",
     "pool_units",
-    "verdict",
     "units_figure",
-    "claim_holds",
+    "unit_hits",
+    "units_claim",
+    "run",
 ]
 
 
@@ -206,6 +213,8 @@ class UnitsResult:
     table: pd.DataFrame
     score_share: np.ndarray
     pool_titles: list[str] | None = None  # a caption per pool image (e.g. its photo)
+    class_counts: np.ndarray | None = None  # (C,) pool images labelled with each class
+    error: float | None = None  # top-1 error (%) on the pool, where every image has a class
 
     @property
     def precision(self) -> float:
@@ -288,6 +297,7 @@ def _assemble(
                     "chance": float(np.mean(labels == c)),
                 }
             )
+    counts = np.array([int(np.sum(labels == c)) for c in classes], dtype=np.int64)
     return UnitsResult(
         list(class_names),
         units,
@@ -297,6 +307,7 @@ def _assemble(
         segmented.reshape(*shape, 3),
         pd.DataFrame(rows),
         score_share(gap, weight, labels, classes, units),
+        class_counts=counts,
     )
 
 
@@ -360,15 +371,21 @@ def benchmark_units(
     if missing or not classes:
         fail("classes", f"names among {', '.join(class_names)}", repr(list(classes)))
     idx = [list(class_names).index(c) for c in classes]
+    maps = network_maps(model, images, images.shape[1])
     result = class_units(
-        model, images, labels, idx, list(classes), units_per_class, images_per_unit, threshold
-    )
+        model, images, labels, idx, list(classes), units_per_class, images_per_unit, threshold,
+        maps=maps,
+    )  # fmt: skip
     result.pool_titles = [class_names[int(y)] for y in labels]
+    with torch.inference_mode():
+        pooled = model.pool(maps) if hasattr(model, "pool") else maps.mean(dim=(2, 3))
+        predicted = model.classifier(pooled).argmax(dim=1).numpy()
+    result.error = 100.0 * float(np.mean(predicted != np.asarray(labels)))
     return result
 
 
 def benchmark_pool(
-    params: dict, progress=None
+    params: dict, progress: Callable[[str], None] | None = None
 ) -> tuple[torch.nn.Module, np.ndarray, np.ndarray, list[str]] | None:
     """The benchmark part's network (``params["network"]``, trained or loaded by Table 1's
     recipe, :mod:`cam_core.items.tables123`) and its labelled pool of ``eval_images`` held-out
@@ -422,24 +439,6 @@ def pool_units(
     )  # fmt: skip
 
 
-def verdict(photo: UnitsResult, photo_name: str, bench: UnitsResult | None, bench_name: str) -> str:
-    """The page's caption: the claim as holding or not, with the numbers (Markdown)."""
-    lines = []
-    for name, r in ((photo_name, photo), (bench_name, bench)):
-        if r is None:
-            lines.append(f"- **{name}**: not reproduced yet (no pool at this scale).")
-            continue
-        holds = claim_holds(r)
-        lines.append(
-            f"- **{name}**: {100 * r.precision:.1f}% of the top units' top images belong to "
-            f"the unit's class (chance {100 * r.chance:.1f}%); the top "
-            f"{r.units.shape[1]} units carry {100 * float(np.nanmean(r.score_share)):.1f}% "
-            f"of the class score. The claim **{'holds' if holds == 'yes' else 'does not hold'}"
-            "** here (criterion: precision >= 50% and >= 2x chance)."
-        )
-    return "\n".join(lines)
-
-
 def units_figure(result: UnitsResult, title: str | None = None):
     """One row per (class, unit): the unit's top images segmented by its map, captioned with
     ``pool_titles`` (e.g. each image's photo or class) when set."""
@@ -455,8 +454,131 @@ def units_figure(result: UnitsResult, title: str | None = None):
     return image_grid(rows, row_titles=titles, captions=captions, title=title)
 
 
-def claim_holds(result: UnitsResult) -> str:
-    """ "yes" when the top units' top images mostly belong to the class (precision >= 0.5)
-    and at least twice as often as chance; else "no"."""
-    ok = result.precision >= 0.5 and result.precision >= 2 * result.chance
-    return "yes" if ok else "no"
+# --- claims and the item's result ------------------------------------------------------------
+
+CRITERION = (
+    "share of the top units' top images that belong to the unit's class above 50% and above "
+    "twice chance (chance: the class's share of the pool; exact binomial interval over the "
+    "top images)"
+)
+
+
+def unit_hits(result: UnitsResult) -> tuple[int, int]:
+    """``(hits, total)``: how many of the top units' top images (``C * k * n`` in all) belong
+    to the unit's class."""
+    n = result.top.shape[2]
+    hits = int(np.rint(result.table["precision"].to_numpy(np.float64) * n).sum())
+    return hits, int(result.top.size)
+
+
+def units_claim(
+    claim_id: str,
+    text: str,
+    hits: int,
+    total: int,
+    chance: float,
+    preconditions: Sequence[tuple[bool, str]] = (),
+    data: str = "",
+) -> Claim:
+    """The claim that a class's top units detect it: the precision ``hits / total`` (%)
+    with its exact binomial interval, judged above max(50%, 2 x ``chance`` (0..1))."""
+    low, high = claims.binomial_interval(hits, total, percent=True)
+    boundary = max(50.0, 200.0 * float(chance))
+    rule = functools.partial(claims.compare, boundary=boundary, direction="above")
+    return claims.judge(
+        claim_id, text, 100.0 * hits / total, low, high, rule,
+        f"{CRITERION}: above {boundary:.1f}%", preconditions=preconditions, data=data,
+    )  # fmt: skip
+
+
+def _part_claim(
+    claim_id: str, text: str, r: UnitsResult, extra: Sequence[tuple[bool, str]] = ()
+) -> Claim:
+    """:func:`units_claim` of one part: every class needs at least ``images_per_unit``
+    images of its own in the pool (else its precision cannot reach 100%)."""
+    hits, total = unit_hits(r)
+    n = r.top.shape[2]
+    fewest = int(r.class_counts.min()) if r.class_counts is not None else n
+    pre = [(claims.min_count(fewest, n), f"a class has {fewest} pool images, fewer than the "
+            f"{n} top images per unit"), *extra]  # fmt: skip
+    data = f"{len(r.class_names)} classes x {r.units.shape[1]} units x {n} top images"
+    return units_claim(claim_id, text, hits, total, r.chance, pre, data)
+
+
+def _summary(name: str, r: UnitsResult) -> str:
+    return (
+        f"{name}: {100 * r.precision:.1f}% of the top units' top images belong to the unit's "
+        f"class (chance {100 * r.chance:.1f}%); the top {r.units.shape[1]} units carry "
+        f"{100 * float(np.nanmean(r.score_share)):.1f}% of the class score on its own images."
+    )
+
+
+def run(params: dict[str, Any], progress: Callable[[str], None] | None = None) -> ItemResult:
+    """Figure 13 for validated ``params``: the photo part (EfficientNet-Lite0 on the bundled
+    photos), then the benchmark network (smoke, cpu) or the Places network on SUN397 (full)."""
+    full = params["profile"] == "full"
+    photo_name, network = params["photo_model"], params["network"]
+    photo_net = registry.build_model(photo_name, 1000)
+    photo, photo_classes = photo_units(
+        photo_net, photo_name, params["photos"], params["crops_per_photo"],
+        params["units_per_class"], params["images_per_unit"], params["threshold"],
+        size=params["image_size"], seed=params["seed"], cache_dir=feature_cache(params),
+    )  # fmt: skip
+    text = f"The top-weighted units of a class fire on images of that class ({photo_name})"
+    found = [_part_claim("photo_units", text, photo)]
+    not_run = Claim(
+        "places_units",
+        "The top-weighted units of a scene class detect it (the paper's Places experiment)",
+        None, None, None, "%", None, CRITERION, "not tested",
+        reason="the Places experiment runs at the full profile only (a Places checkpoint "
+        "and SUN397)",
+    )  # fmt: skip
+    if full:
+        path = places.weights_file(params["data_root"], network, params["weights"])
+        places_net, categories = places.load_places_model(network, path)
+        second = places_units(params, places_net, categories, network)
+        title = f"{network} ({path.name}): top units"
+        text = f"The top-weighted units of a scene class detect it ({network} on Places, SUN397)"
+        found.append(_part_claim("places_units", text, second))
+        pool_caption = "its SUN397 category"
+    else:
+        bench_net, images, labels, names = benchmark_pool(params, progress)
+        second = benchmark_units(
+            bench_net, images, labels, names, params["classes"], params["units_per_class"],
+            params["images_per_unit"], params["threshold"],
+        )  # fmt: skip
+        title = f"{network}: top units"
+        trained = (not claims.near_chance(second.error, len(names)),
+                   f"{network} within 10 points of chance on the pool "
+                   f"({second.error:.1f}% top-1 error)")  # fmt: skip
+        text = f"The top-weighted units of a class fire on images of that class ({network})"
+        found += [_part_claim("benchmark_units", text, second, [trained]), not_run]
+        pool_caption = "its benchmark class"
+    units_table = pd.concat(
+        [photo.table.assign(network=photo_name), second.table.assign(network=network)]
+    )
+    row_caption = (
+        "Each row: one of the top units of a class (named at the left, best first), then the "
+        "pool images that activate it most, left to right, darkened outside the unit's region "
+        f"(>= {params['threshold']:g} of its max); under each image, "
+    )
+    return ItemResult(
+        "figure13", params["profile"],
+        f"Precision (%) of the top units' top images, {photo_name} on the bundled photos",
+        found,
+        tables={"figure13_units": units_table, "figure13_photo_classes": photo_classes},
+        figures={"figure13_photos": units_figure(photo, title=f"{photo_name}: top units"),
+                 "figure13_benchmark": units_figure(second, title=title)},
+        notes=[_summary(photo_name, photo), _summary(network, second)],
+        headline_value=100 * photo.precision,
+        coverage="complete" if full else "partial",
+        captions={
+            "figure13_photos": row_caption + "the photo it was cut from.",
+            "figure13_benchmark": row_caption + pool_caption + ".",
+            "figure13_units": "Per unit: its weight w_k^c, the share of its top "
+            f"{params['images_per_unit']} images that belong to its class (precision) and "
+            "that share for a random draw (chance).",
+            "figure13_photo_classes": f"The classes studied: {photo_name}'s top-1 ImageNet "
+            "class for each photo.",
+        },
+    )  # fmt: skip

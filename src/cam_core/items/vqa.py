@@ -11,11 +11,13 @@ known (:func:`cam_core.synthetic.composites.make_composites`): one animal and up
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import textwrap
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,11 +25,14 @@ import torch
 from torch import nn
 from torch.utils.data import TensorDataset
 
+from cam_core.common import claims
+from cam_core.common.claims import Claim, ItemResult
 from cam_core.common.viz import image_grid, overlay
+from cam_core.core.boxes import box_cover, peak_in_box
 from cam_core.core.cam import class_activation_maps
 from cam_core.datasets import coco
 from cam_core.datasets.base import FileImages
-from cam_core.items import discovery
+from cam_core.items import concepts, discovery
 from cam_core.items.discovery import cached_maps, input_size, peak_hits
 from cam_core.nets.train import TrainConfig, train_model
 from cam_core.synthetic import silhouettes as sil
@@ -46,20 +51,25 @@ __all__ = [
     "VQAResult",
     "vqa_experiment",
     "vqa_figure",
-    "claim_holds",
-    "verdict",
     "VQAv1Result",
     "vqa_v1_experiment",
     "figure12_full",
     "vqa_v1_figure",
-    "vqa_v1_claim",
-    "vqa_v1_verdict",
+    "answers_claim",
+    "cam_claim",
+    "run",
 ]
 
 QUESTION_TYPES = ("what animal", "is there a digit", "animal on the left", "how many digits",
                   "is there a <animal>")  # fmt: skip
 _COUNTS = ("zero", "one", "two")
 _STREAM = 12
+# Fewest questions a verdict is drawn from: below 30, a share's 95% interval is wider than
+# about +-18 points, too wide to tell an answer rate or a CAM hit rate from its boundary.
+MIN_QUESTIONS = 30
+# full: how many VQA v1 val questions naming a COCO category present in their image have
+# the CAM of their predicted answer scored (a seeded sample; +-2 points at 95%).
+CAM_QUESTIONS = 2000
 
 
 def vqa_images(n: int, size: int, seed: int, split: str) -> Composite:
@@ -287,30 +297,6 @@ def vqa_figure(result: VQAResult, n: int, kinds: Sequence[str] = QUESTION_TYPES)
     return image_grid(cells, row_titles=titles, captions=caps, fontsize=7, cell_inches=1.5)
 
 
-def claim_holds(result: VQAResult) -> str:
-    """ "yes" when the baseline beats the question-only answers overall and the predicted
-    answer's CAM peaks on the object asked about at least twice as often as chance."""
-    acc = result.accuracy.set_index("type").loc["overall"]
-    ok = acc["accuracy"] > acc["question_only"] and result.peak_rate >= 2 * result.chance
-    return "yes" if ok else "no"
-
-
-def verdict(result: VQAResult, network: str) -> str:
-    """The page's caption: the claim as holding or not, with the numbers (Markdown)."""
-    acc = result.accuracy.set_index("type")
-    holds = claim_holds(result) == "yes"
-    return (
-        f"The bag-of-words + {network} GAP baseline answers **{100 * result.overall:.1f}%** of "
-        f"the held-out questions (paper, on VQA: 55.89%), against "
-        f"{100 * acc.loc['overall', 'question_only']:.1f}% for the most frequent answer of "
-        "each question. The CAM of the predicted answer peaks on the object the question is "
-        f"about in {100 * result.peak_rate:.1f}% of such questions (chance "
-        f"{100 * result.chance:.1f}%). The claim **{'holds' if holds else 'does not hold'}** "
-        "here (criterion: above the question-only answers, and CAM peaks on the object at "
-        "least twice as often as chance)."
-    )
-
-
 # --- full profile: VQA v1 on COCO 2014 ------------------------------------------------------
 
 
@@ -344,8 +330,11 @@ def _tokens(questions: Sequence[str], vocab: Sequence[str]) -> list[np.ndarray]:
 class VQAv1Result:
     """Fig 12 on VQA v1: the scored val questions (with ``predicted``, ``accuracy`` and the
     question-type prior's ``prior_accuracy``), accuracy by answer type, the answers kept,
-    the vocabulary size, the training questions used, and examples (image, row of
-    ``questions``, CAM of the predicted answer at the image's size)."""
+    the vocabulary size, the training questions used, examples (image, row of
+    ``questions``, CAM of the predicted answer at the image's size) and, when the val
+    object boxes were given, the scored CAMs: one row per sampled question naming a COCO
+    category present in its image (question_id, category, hit: the CAM's peak in one of its
+    boxes, chance: the share of the image they cover); None without boxes."""
 
     questions: pd.DataFrame
     accuracy: pd.DataFrame
@@ -353,6 +342,7 @@ class VQAv1Result:
     vocab_size: int
     train_questions: int
     examples: list[tuple[np.ndarray, pd.Series, np.ndarray]]
+    cam_scores: pd.DataFrame | None = None
 
     @property
     def overall(self) -> float:
@@ -365,6 +355,56 @@ def _sample_images(qa: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
         ids = np.sort(np.random.default_rng([seed, _STREAM]).choice(ids, n, replace=False))
         qa = qa[qa["image_id"].isin(ids)]
     return qa.reset_index(drop=True)
+
+
+def _answer_cams(net: VQABaseline, model: nn.Module, files: FileImages, input_size: int,
+                 image_rows: np.ndarray, answers: torch.Tensor,
+                 device: str) -> Iterator[tuple[np.ndarray, np.ndarray]]:  # fmt: skip
+    """Yield ``(image (H, W, 3), CAM (H, W) of answers[j])`` for ``files[image_rows[j]]``, in
+    order of ``j``."""
+    j = 0
+    for idx, maps in discovery.file_maps(model, files, input_size, image_rows, device=device):
+        for b, i in enumerate(idx.tolist()):
+            image = files[i]
+            cam = answer_cams(net, maps[b : b + 1], answers[j : j + 1], image.shape[:2])
+            yield image, cam[0].double().numpy()
+            j += 1
+
+
+def _score_cams(net: VQABaseline, model: nn.Module, files: FileImages, input_size: int,
+                val_qa: pd.DataFrame, rows: np.ndarray, pred: torch.Tensor, boxes: pd.DataFrame,
+                limit: int, seed: int, device: str) -> pd.DataFrame:  # fmt: skip
+    """Up to ``limit`` val questions (seeded sample) naming a COCO category whose boxes
+    (``boxes``: image_id, category, x0, y0, x1, y1) are in their image: whether the CAM of
+    the predicted answer peaks in one of those boxes, and the share of the image they cover."""
+    by_image = {int(i): g for i, g in boxes.groupby("image_id")}
+    named = []
+    for q, i in zip(val_qa["question"], val_qa["image_id"], strict=True):
+        group = by_image.get(int(i))
+        present = sorted(set(group["category"])) if group is not None else []
+        named.append(concepts.named_categories(q, present) if present else [])
+    picks = np.flatnonzero([bool(n) for n in named])
+    if limit < len(picks):
+        rng = np.random.default_rng([seed, _STREAM, 1])
+        picks = np.sort(rng.choice(picks, limit, replace=False))
+    out = []
+    cams = _answer_cams(net, model, files, input_size, rows[picks], pred[picks], device)
+    for q, (_, cam) in zip(picks.tolist(), cams, strict=True):
+        group = by_image[int(val_qa["image_id"].iloc[q])]
+        group = group[group["category"].isin(named[q])]
+        b = group[["x0", "y0", "x1", "y1"]].to_numpy(dtype=np.float64)
+        out.append(
+            {
+                "question_id": int(val_qa["question_id"].iloc[q]),
+                "question": val_qa["question"].iloc[q],
+                "category": ", ".join(named[q]),
+                "predicted": val_qa["predicted"].iloc[q],
+                "hit": bool(peak_in_box(cam[None], [b])[0]),
+                "chance": box_cover(b, cam.shape),
+            }
+        )
+    columns = ["question_id", "question", "category", "predicted", "hit", "chance"]
+    return pd.DataFrame(out, columns=columns)
 
 
 def vqa_v1_experiment(
@@ -383,6 +423,8 @@ def vqa_v1_experiment(
     device: str = "cpu",
     epochs: int = 30,
     batch_size: int = 256,
+    boxes: pd.DataFrame | None = None,
+    cam_questions: int = CAM_QUESTIONS,
 ) -> VQAv1Result:
     """The baseline of Zhou et al. 2015 on VQA v1 (:func:`cam_core.datasets.coco.read_vqa` tables):
     trained on the train questions whose ``multiple_choice_answer`` is among the ``answers``
@@ -390,7 +432,8 @@ def vqa_v1_experiment(
     ``test_images`` images (0: all) with the VQA accuracy
     (:func:`cam_core.datasets.coco.vqa_accuracy`), beside the most frequent training answer of each
     question type; CAMs of the predicted answers for ``num_examples`` val questions of each
-    answer type."""
+    answer type; with the val object ``boxes`` (:func:`cam_core.datasets.coco.read_instances`),
+    ``cam_questions`` CAMs scored against the boxes of the category the question names."""
 
     train_qa = _sample_images(train_qa, train_images, seed)
     val_qa = _sample_images(val_qa, test_images, seed + 1)
@@ -438,20 +481,34 @@ def vqa_v1_experiment(
         [np.flatnonzero(val_qa["answer_type"].to_numpy() == t)[:num_examples]
          for t in sorted(set(val_qa["answer_type"]))]
     ).astype(np.int64)  # fmt: skip
-    examples = []
-    image_rows = rows[picks]
-    for idx, maps in discovery.file_maps(model, files, input_size, image_rows, device=device):
-        for j, i in enumerate(idx.tolist()):
-            q = picks[len(examples)]
-            image = files[i]
-            cam = answer_cams(net, maps[j : j + 1], pred_t[q : q + 1], image.shape[:2])
-            examples.append((image, val_qa.iloc[q], cam[0].double().numpy()))
-    return VQAv1Result(val_qa, table.reset_index(), keep, len(vocab), len(train_qa), examples)
+    cams = _answer_cams(net, model, files, input_size, rows[picks], pred_t[picks], device)
+    examples = [(image, val_qa.iloc[q], cam) for q, (image, cam) in zip(picks, cams, strict=True)]
+    scores = None
+    if boxes is not None:
+        scores = _score_cams(net, model, files, input_size, val_qa, rows, pred_t, boxes,
+                             cam_questions, seed, device)  # fmt: skip
+    return VQAv1Result(
+        val_qa, table.reset_index(), keep, len(vocab), len(train_qa), examples, scores
+    )
+
+
+def val_boxes(data_root: str | Path) -> pd.DataFrame | None:
+    """COCO 2014 val object boxes (:func:`cam_core.datasets.coco.read_instances`) from
+    ``annotations/instances_val2014.json``, or None when the file is not there."""
+    path = coco.locate(data_root) / "annotations" / "instances_val2014.json"
+    if not path.is_file():
+        return None
+    doc = coco.read_json(path)
+    images = pd.DataFrame(doc.get("images", []) if isinstance(doc, dict) else [])
+    if images.empty:
+        fail(str(path), "an 'images' list with id, width and height", "none")
+    return coco.read_instances(path, images[["id", "width", "height"]])
 
 
 def figure12_full(model: nn.Module, params: dict) -> VQAv1Result:
     """Figure 12's ``full`` path for a notebook's validated ``params``: VQA v1 train and val
-    under ``data_root`` (:func:`cam_core.datasets.coco.vqa_files`), COCO 2014 images."""
+    under ``data_root`` (:func:`cam_core.datasets.coco.vqa_files`), COCO 2014 images, the val
+    object boxes when ``instances_val2014.json`` is there (:func:`val_boxes`)."""
 
     tables = [coco.read_vqa(*coco.vqa_files(params["data_root"], s)) for s in ("train", "val")]
     return vqa_v1_experiment(
@@ -468,6 +525,7 @@ def figure12_full(model: nn.Module, params: dict) -> VQAv1Result:
         seed=params["seed"],
         cache_dir=discovery.feature_cache(params),
         device=params["device"],
+        boxes=val_boxes(params["data_root"]),
     )
 
 
@@ -494,25 +552,144 @@ def vqa_v1_figure(result: VQAv1Result):
     )
 
 
-def vqa_v1_claim(result: VQAv1Result) -> str:
-    """ "yes" when the baseline beats the most frequent answer of each question type."""
-    acc = result.accuracy.set_index("answer_type").loc["overall"]
-    return "yes" if acc["accuracy"] > acc["question_type_prior"] else "no"
+# --- claims and the item's result ------------------------------------------------------------
 
 
-def vqa_v1_verdict(result: VQAv1Result, network: str) -> str:
-    """The page's caption at ``full`` scale (Markdown)."""
-    acc = result.accuracy.set_index("answer_type")
-    holds = vqa_v1_claim(result) == "yes"
-    return (
-        f"The bag-of-words + {network} GAP baseline, trained on {result.train_questions:,} "
-        f"VQA v1 train questions ({len(result.answers)} answers, {result.vocab_size:,} "
-        f"words), reaches **{100 * result.overall:.2f}%** VQA accuracy on "
-        f"{len(result.questions):,} val questions (paper: 55.89% on test-standard, trained "
-        "on train + val; answers compared after lower-casing only, without the official "
-        "evaluation's punctuation and number normalisation), against "
-        f"{100 * acc.loc['overall', 'question_type_prior']:.2f}% for the most frequent "
-        "training answer of each question type. The claim that it answers from the image "
-        f"**{'holds' if holds else 'does not hold'}** here (criterion: above the question-type "
-        "prior); the CAMs of the answers are shown, not scored (VQA has no object locations)."
+def answers_claim(model_scores: np.ndarray, prior_scores: np.ndarray, prior: str) -> Claim:
+    """Does the baseline answer better than ``prior`` (the question alone)? Per-question
+    scores ``(Q,)`` in 0..1 of both on the same questions; their difference in points with
+    a paired bootstrap interval over the questions, judged above 0."""
+    a, b = np.asarray(model_scores, np.float64), np.asarray(prior_scores, np.float64)
+    diff, low, high = claims.paired_bootstrap(a, b) if len(a) else (0.0, 0.0, 0.0)
+    return claims.judge(
+        "answers_from_image",
+        "The bag-of-words + GAP baseline answers better than the question alone",
+        100 * diff, 100 * low, 100 * high,
+        functools.partial(claims.compare, boundary=0.0, direction="above"),
+        f"accuracy minus that of {prior} above 0 points (paired bootstrap over the "
+        "questions)",
+        unit="points",
+        preconditions=[(claims.min_count(len(a), MIN_QUESTIONS),
+                        f"{len(a)} scored questions, fewer than {MIN_QUESTIONS}")],
+        data=f"{len(a)} held-out questions",
+    )  # fmt: skip
+
+
+def cam_claim(hits: np.ndarray, chance: float) -> Claim:
+    """Does the CAM of the predicted answer peak on the object the question is about at
+    least twice as often as chance? ``hits`` bool ``(Q,)``; ``chance`` the mean share of
+    the image the objects cover (0..1); exact binomial interval over the questions."""
+    hits = np.asarray(hits, dtype=bool)
+    n, k = len(hits), int(hits.sum())
+    low, high = claims.binomial_interval(k, n, percent=True) if n else (0.0, 0.0)
+    boundary = 200 * float(chance) if n else 0.0
+    return claims.judge(
+        "cam_on_object",
+        "The CAM of the predicted answer highlights the object the question is about",
+        100 * k / n if n else 0.0, low, high,
+        functools.partial(claims.compare, boundary=boundary, direction="above"),
+        f"share of questions whose answer CAM peaks on the asked-about object above twice "
+        f"chance ({boundary:.1f}%; chance: the share of the image the object covers; exact "
+        "binomial interval over the questions)",
+        preconditions=[(claims.min_count(n, MIN_QUESTIONS),
+                        f"{n} questions about an object, fewer than {MIN_QUESTIONS}")],
+        data=f"{n} questions about one object",
+    )  # fmt: skip
+
+
+def _composite_item(params: dict[str, Any], r: VQAResult) -> ItemResult:
+    """Figure 12's ItemResult on generated questions (smoke and cpu)."""
+    qa, net = r.questions, params["network"]
+    prior = (qa["question_only"] == qa["answer"]).to_numpy(np.float64)
+    found = [
+        answers_claim(qa["correct"].to_numpy(np.float64), prior,
+                      "the most frequent training answer of each question"),
+        cam_claim(r.hits, r.chance),
+    ]  # fmt: skip
+    acc = r.accuracy.set_index("type").loc["overall"]
+    note = (
+        f"The bag-of-words + {net} GAP baseline answers {100 * r.overall:.1f}% of "
+        f"{len(qa)} held-out generated questions, the question alone "
+        f"{100 * acc['question_only']:.1f}%; the answer CAM peaks on the asked-about object "
+        f"for {100 * r.peak_rate:.1f}% of {len(r.hits)} such questions (chance "
+        f"{100 * r.chance:.1f}%). Generated questions, not VQA: the accuracy is not "
+        "comparable with the paper's."
     )
+    kinds = ", ".join(dict.fromkeys(qa["type"]))
+    return ItemResult(
+        "figure12", params["profile"],
+        "Overall answer accuracy (%) on held-out generated questions", found,
+        tables={"figure12_accuracy": r.accuracy, "figure12_questions": qa},
+        figures={"figure12_answers": vqa_figure(r, params["num_examples"])},
+        notes=[note], headline_value=100 * r.overall,
+        captions={
+            "figure12_accuracy": f"Accuracy (0-1) by question type ({kinds}) over "
+            f"{len(qa)} held-out questions, beside the most frequent training answer of "
+            "each question (`question_only`).",
+            "figure12_answers": "One row per question type: the image with the question "
+            f"under it, then the CAM of the predicted answer of {net}'s baseline (red = "
+            "high), the answer under it (and the truth when wrong).",
+        },
+    )  # fmt: skip
+
+
+def _v1_item(params: dict[str, Any], r: VQAv1Result) -> ItemResult:
+    """Figure 12's ItemResult on VQA v1 (full)."""
+    qa, net = r.questions, params["network"]
+    found = [answers_claim(qa["accuracy"].to_numpy(np.float64),
+                           qa["prior_accuracy"].to_numpy(np.float64),
+                           "the most frequent training answer of each question type")]  # fmt: skip
+    tables = {"figure12_accuracy": r.accuracy,
+              "figure12_questions": qa.drop(columns="answers", errors="ignore")}  # fmt: skip
+    coverage, scored = "complete", ""
+    if r.cam_scores is None:
+        coverage = "partial"
+        found.append(Claim(
+            "cam_on_object",
+            "The CAM of the predicted answer highlights the object the question is about",
+            None, None, None, "%", None, "", "not tested",
+            reason="no COCO val object boxes (annotations/instances_val2014.json) under "
+            "data_root",
+        ))  # fmt: skip
+    else:
+        s = r.cam_scores
+        chance = float(s["chance"].mean()) if len(s) else 0.0
+        found.append(cam_claim(s["hit"].to_numpy(bool), chance))
+        tables["figure12_cam_scores"] = s
+        scored = (
+            f" The answer CAM peaks in a box of the COCO category the question names for "
+            f"{100 * s['hit'].mean() if len(s) else 0.0:.1f}% of {len(s)} sampled val "
+            f"questions (chance {100 * chance:.1f}%)."
+        )
+    prior = r.accuracy.set_index("answer_type").loc["overall", "question_type_prior"]
+    note = (
+        f"The bag-of-words + {net} GAP baseline, trained on {r.train_questions:,} VQA v1 "
+        f"train questions ({len(r.answers)} answers, {r.vocab_size:,} words), reaches "
+        f"{100 * r.overall:.2f}% VQA accuracy on {len(qa):,} val questions, the "
+        f"question-type prior {100 * prior:.2f}% (the paper: test-standard, trained on "
+        "train + val; answers compared after lower-casing only)." + scored
+    )
+    return ItemResult(
+        "figure12", params["profile"], "VQA accuracy (%) on VQA v1 val questions", found,
+        tables=tables, figures={"figure12_answers": vqa_v1_figure(r)}, notes=[note],
+        headline_value=100 * r.overall, coverage=coverage,
+        captions={
+            "figure12_accuracy": f"VQA accuracy (0-1) by answer type over {len(qa):,} val "
+            "questions, beside the most frequent training answer of each question type.",
+            "figure12_answers": "One row per answer type: val images with the question "
+            f"under them, then the CAM of the answer {net}'s baseline predicts.",
+        },
+    )  # fmt: skip
+
+
+def run(params: dict[str, Any], progress: Callable[[str], None] | None = None) -> ItemResult:
+    """Figure 12 for validated ``params``: generated questions (smoke, cpu) or VQA v1 (full)."""
+    net = discovery.load_network(params, params["network"], progress)
+    if params["profile"] == "full":
+        return _v1_item(params, figure12_full(net, params))
+    result = vqa_experiment(
+        net, params["network"], params["train_images"], params["test_images"],
+        params["answers"], params["image_size"], seed=params["seed"],
+        cache_dir=discovery.feature_cache(params),
+    )  # fmt: skip
+    return _composite_item(params, result)
