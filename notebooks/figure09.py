@@ -40,6 +40,16 @@
 # objects. On the `smoke` profile the network is barely trained and the images are few:
 # its numbers mean nothing.
 #
+# **The claims, as judged here.** (1) The CAM-overlap lists hold more distinguishing
+# objects than the frequency lists: the difference of the two shares, with a 95% paired
+# bootstrap interval over the list slots (scene, rank), must lie above 0. (2) On composite
+# scenes, where what distinguishes a scene is known exactly, at least two thirds of the
+# CAM-overlap lists' objects distinguish their scene: the share's exact (Clopper-Pearson)
+# 95% interval over the list slots must lie above two thirds. An interval that straddles
+# the boundary reads "not distinguishable": a dozen list slots cannot settle a share
+# close to two thirds. Neither claim is tested when the scene SVMs are within 10 points of
+# chance or fewer than 20 held-out images are scored.
+#
 # **The `full` profile** runs the paper's experiment on the SUN2012 object annotations
 # (LabelMe XML, `data/manifests/sun2012.yaml`, read by `cam_core.datasets.sun2012`): the scene
 # categories with at least 200 annotated images (at most 10, `scene_classes` among them and
@@ -50,7 +60,7 @@
 # is the share of such objects among each scene's `top_objects` objects by CAM overlap,
 # beside the same share for its most frequent objects.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 profile = "cpu"  # smoke, cpu or full (src/cam_core/profiles.yaml)
 data_root = None  # folder with the datasets of data/manifests/ (full only)
 out_dir = None  # None: results/<profile>
@@ -66,78 +76,38 @@ top_objects = None  # length of the two lists shown
 threshold = None  # share of the CAM's max that makes its high-activation region
 num_examples = None  # images shown per scene
 
-# %%
+# %% tags=["hide-input"]
 import cam_core  # noqa: F401  (first: makes torchvision importable)
-from cam_core.common import profiles, results, viz
-from cam_core.items import discovery, sun_scenes
+from cam_core.common import display, profiles, results
+from cam_core.items import sun_scenes
 
 params = profiles.from_cell("figure09", globals())
-profiles.parameters_table(params)
+result = sun_scenes.run(params, progress=print)
+results.write_result(params, result)
+display.verdict_box(result)
 
 # %% [markdown]
-# The scene categories: for composite scenes, the objects that distinguish each (the shared
-# objects, in every scene, are listed in `cam_core.items.discovery.SHARED`); on SUN2012 (`full`),
-# the scenes chosen and their images, once the experiment below has run.
+# ## The scene categories
+#
+# For composite scenes, the objects that distinguish each scene and the objects shared by
+# every scene; on SUN2012 (`full`), the scenes chosen and their train and held-out images.
 
-# %%
-import pandas as pd  # noqa: E402
-
-full = params["profile"] == "full"
-if not full:
-    display(  # noqa: F821
-        pd.DataFrame(
-            {
-                "distinguishing objects": [
-                    ", ".join(discovery.SCENES[s]) for s in params["scene_classes"]
-                ],
-                "shared objects": ", ".join(discovery.SHARED),
-            },
-            index=pd.Index(params["scene_classes"], name="scene"),
-        )
-    )
-
-# %% [markdown]
-# ## The experiment
-
-# %%
-
-net = discovery.load_network(params, params["network"])
-if full:
-    result = sun_scenes.figure9_full(net, params, progress=print)
-    display(result.counts)  # noqa: F821
-else:
-    result = discovery.scene_experiment(
-        net,
-        params["network"],
-        params["scene_classes"],
-        params["images_per_scene"],
-        params["test_per_scene"],
-        params["image_size"],
-        params["threshold"],
-        seed=params["seed"],
-        cache_dir=discovery.feature_cache(params),
-    )
-print(f"held-out scene accuracy of the one-vs-all SVMs: {100 * result.accuracy:.1f}%")
+# %% tags=["hide-input"]
+display.show_table(result, "figure09_scenes")
 
 # %% [markdown]
 # ## Two scenes, as in the paper
 #
-# For each: held-out images of the scene (top row) and their CAMs for the scene (bottom
-# row, red = high); then the scene's most frequent objects with the share of its images
-# that hold them, beside the objects that most often overlap the CAM's high-activation
-# region with the share of its images where they do.
+# For each: held-out images of the scene and their CAMs for the scene; then the scene's
+# most frequent objects with the share of its images that hold them, beside the objects
+# that most often overlap the CAM's high-activation region with the share of its images
+# where they do.
 
-# %%
-figures = {}
-for scene in params["scene_classes"][:2]:
-    if full:
-        figures[scene] = sun_scenes.sun_figure(result, scene)
-    else:
-        figures[scene] = discovery.scene_figure(result, scene, params["num_examples"])
-    display(  # noqa: F821
-        viz.show(figures[scene]),
-        discovery.ranked_lists(result.table, scene, params["top_objects"]),
-    )
+# %% tags=["hide-input"]
+display.show_figure(result, "figure09_examples")
+
+# %% tags=["hide-input"]
+display.show_table(result, "figure09_lists")
 
 # %% [markdown]
 # ## Every scene: how many of the top objects distinguish it
@@ -146,47 +116,26 @@ for scene in params["scene_classes"][:2]:
 # distinguishing objects, which distinguish it by construction; SUN2012: n = `top_objects`,
 # distinguishing as counted from the annotations), the share that distinguish it.
 
-# %%
-result.precision.pivot(index="scene", columns="ranking", values="precision").round(2)
+# %% tags=["hide-input"]
+display.show_table(result, "figure09_precision")
 
 # %% [markdown]
-# ## Verdict
-
-# %%
-from IPython.display import Markdown  # noqa: E402
-
-verdict = (
-    sun_scenes.sun_verdict(result, params["network"])
-    if full
-    else discovery.scene_verdict(result, params["network"])
-)
-Markdown(verdict)
-
-# %% [markdown]
-# ## Status
-
-# %%
-with results.Experiment(params) as experiment:
-    for scene, fig in figures.items():
-        experiment.save_figure(f"figure09_{scene.replace(' ', '_').replace('/', '_')}.png", fig)
-    experiment.write_csv("figure09_objects.csv", result.table)
-    experiment.write_csv("figure09_precision.csv", result.precision)
-    experiment.write_status(
-        "complete",
-        reproduced_value=round(100 * result.mean_precision("overlap"), 1),
-        claim_holds=sun_scenes.sun_claim(result) if full else discovery.scene_claim(result),
-        notes=verdict,
-    )
-results.status_table(params["out_dir"], "figure09")
-
-# %% [markdown]
-# *Status of this figure.* The headline metric and this project's value; the paper states
-# no number for this figure.
-
-# %% [markdown]
-# ## Provenance
+# ## The paper's claims, checked on these numbers
 #
-# Where and how this page's result files (`results/<profile>/figure09/`) were produced.
+# Each claim's measurement with its 95% interval and the criterion it is judged by (see
+# "The claims, as judged here" above).
 
-# %%
+# %% tags=["hide-input"]
+display.claims_view(result)
+
+# %% [markdown]
+# ## Parameters and provenance
+#
+# The parameters of this run, and where and how this page's result files
+# (`results/<profile>/figure09/`) were produced.
+
+# %% tags=["hide-input"]
+profiles.parameters_table(params)
+
+# %% tags=["hide-input"]
 results.provenance_table(params["out_dir"], "figure09")

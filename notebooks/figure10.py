@@ -47,8 +47,16 @@
 # and only there. The paper's two phrases name none (COCO has no mirror, lake or window
 # category), so for them the page shows CAMs and held-out AP only; without the instances
 # file every phrase is qualitative.
+#
+# **The claims, as judged here.** Over the held-out images scored (pooled over the phrases):
+# (1) the CAM maximum falls on the named objects in more than half of them, judged on the
+# rate's exact (Clopper-Pearson) 95% interval; (2) it does so at least twice as often as
+# chance: the rate minus twice each image's named-object area share, with a 95% paired
+# bootstrap interval over the images, lies above 0. Phrases whose CAMs cannot be scored are
+# a "not tested" claim of their own; with fewer than 20 scored images neither claim is
+# tested.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 profile = "cpu"  # smoke, cpu or full (src/cam_core/profiles.yaml)
 data_root = None  # folder with the datasets of data/manifests/ (full only)
 out_dir = None  # None: results/<profile>
@@ -64,65 +72,35 @@ test_images = None  # held-out composites
 image_size = None  # composite size in pixels
 num_examples = None  # images shown per concept
 
-# %%
+# %% tags=["hide-input"]
 import cam_core  # noqa: F401  (first: makes torchvision importable)
-from cam_core.common import profiles, results, viz
-from cam_core.items import concepts as concept_lib
-from cam_core.items import discovery
+from cam_core.common import display, profiles, results
+from cam_core.items import concepts as concept_lib  # `concepts` is a parameter
 
 params = profiles.from_cell("figure10", globals())
-profiles.parameters_table(params)
-
-# %% [markdown]
-# Some training images and their generated captions:
-
-# %%
-full = params["profile"] == "full"
-if not full:
-    sample, sample_captions = concept_lib.captioned_pool(
-        4, params["concepts"], params["image_size"], params["seed"], "train"
-    )
-    display(  # noqa: F821
-        viz.show(
-            viz.image_grid(
-                [list(sample.images)],
-                captions=[[c.replace(" on ", "\non ") for c in sample_captions]],
-                fontsize=7,
-            )
-        )
-    )
+result = concept_lib.run(params, progress=print)
+results.write_result(params, result)
+display.verdict_box(result)
 
 # %% [markdown]
 # ## Detectors and their CAMs
 #
-# For each phrase: held-out images that show the concept (top row), the final detector's
-# CAM (bottom row, red = high), and whether the CAM's maximum lies on the named objects.
+# For each phrase: held-out images that show the concept (top row, with the caption) and
+# the final detector's CAM (bottom row, red = high); on composites, whether the CAM's
+# maximum lies on the named objects.
 
-# %%
-figures = {}
-net = discovery.load_network(params, params["network"])
-if full:
-    found = concept_lib.figure10_full(net, params)
-    for result in found:
-        if result.images:
-            figures[result.concept] = concept_lib.caption_concept_figure(result)
-            display(viz.show(figures[result.concept]))  # noqa: F821
-else:
-    found = concept_lib.concept_experiment(
-        net,
-        params["network"],
-        params["concepts"],
-        params["positives"],
-        params["negatives"],
-        params["hard_negative_rounds"],
-        params["test_images"],
-        params["image_size"],
-        seed=params["seed"],
-        cache_dir=discovery.feature_cache(params),
-    )
-    for result in found:
-        figures[result.concept] = concept_lib.concept_figure(result, params["num_examples"])
-        display(viz.show(figures[result.concept]))  # noqa: F821
+# %% tags=["hide-input"]
+display.show_figure(result, "figure10_detectors")
+
+# %% [markdown]
+# ## Each phrase: CAM peaks and held-out average precision
+#
+# Per phrase: the held-out images scored, how often the CAM maximum falls on the named
+# objects (with its 95% interval) against chance, and the detector's average precision on
+# held-out images before and after mining, beside an SVM with as many random negatives.
+
+# %% tags=["hide-input"]
+display.show_table(result, "figure10_concepts")
 
 # %% [markdown]
 # ## Hard-negative mining
@@ -131,60 +109,26 @@ else:
 # still scores positive, and its average precision on the held-out images (against whether
 # they truly show the concept). The last row: an SVM with as many negatives drawn at random.
 
-# %%
-import pandas as pd  # noqa: E402
-
-rounds = pd.concat([r.rounds.assign(concept=r.concept) for r in found if len(r.rounds)])
-rounds.set_index(["concept", "round"]).round(3)
+# %% tags=["hide-input"]
+display.show_table(result, "figure10_rounds")
 
 # %% [markdown]
-# ## Verdict
-
-# %%
-from IPython.display import Markdown  # noqa: E402
-
-verdict = (
-    concept_lib.caption_verdict(found, params["network"])
-    if full
-    else concept_lib.verdict(found, params["network"])
-)
-Markdown(verdict)
-
-# %% [markdown]
-# ## Status
-
-# %%
-scored = [r for r in found if len(r.hits)]
-with results.Experiment(params) as experiment:
-    for concept, fig in figures.items():
-        experiment.save_figure(f"figure10_{concept.replace(' ', '_')}.png", fig)
-    experiment.write_csv("figure10_rounds.csv", rounds)
-    if not full:
-        experiment.write_status(
-            "complete",
-            reproduced_value=round(100 * float(sum(r.peak_rate for r in found) / len(found)), 1),
-            claim_holds=concept_lib.claim_holds(found),
-            notes=verdict,
-        )
-    elif scored:  # full: the CAM-peak rate over the phrases scored against instance boxes
-        experiment.write_status(
-            "complete",
-            reproduced_value=round(100 * float(sum(r.peak_rate for r in scored) / len(scored)), 1),
-            claim_holds=concept_lib.caption_claim(found),
-            notes=verdict,
-        )
-    else:  # full, no phrase names an annotated category: CAMs shown, not scored
-        experiment.write_status("partial", notes=verdict)
-results.status_table(params["out_dir"], "figure10")
-
-# %% [markdown]
-# *Status of this figure.* The headline metric and this project's value; the paper states
-# no number for this figure.
-
-# %% [markdown]
-# ## Provenance
+# ## The paper's claims, checked on these numbers
 #
-# Where and how this page's result files (`results/<profile>/figure10/`) were produced.
+# Each claim's measurement with its 95% interval and the criterion it is judged by (see
+# "The claims, as judged here" above).
 
-# %%
+# %% tags=["hide-input"]
+display.claims_view(result)
+
+# %% [markdown]
+# ## Parameters and provenance
+#
+# The parameters of this run, and where and how this page's result files
+# (`results/<profile>/figure10/`) were produced.
+
+# %% tags=["hide-input"]
+profiles.parameters_table(params)
+
+# %% tags=["hide-input"]
 results.provenance_table(params["out_dir"], "figure10")

@@ -43,8 +43,18 @@
 # square input. The number: the share of test images whose CAM box has IoU >= 0.5 with the
 # union of the image's tagged word boxes (SVT tags only business names; other text counts
 # as background), beside the same with any single word box.
+#
+# **The claims, as judged here.** On the held-out text images: (1) the CAM box reaches IoU
+# >= 0.5 with the text on more than half of them, judged on the rate's exact
+# (Clopper-Pearson) 95% interval; (2) it does so more often than the better of the two
+# boxes that look at no image (the whole image, a centred box of the training text's mean
+# size): the difference of the two rates, with a 95% paired bootstrap interval over the
+# images, lies above 0; (3) the CAM's maximum lies on the text at least twice as often as
+# chance (the text's area share), judged the same way. None is tested when the text/no-text
+# SVM is within 10 points of chance (its CAM would localize nothing it detects) or fewer
+# than 20 text images are scored.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 profile = "cpu"  # smoke, cpu or full (src/cam_core/profiles.yaml)
 data_root = None  # folder with the datasets of data/manifests/ (full only)
 out_dir = None  # None: results/<profile>
@@ -59,110 +69,50 @@ image_size = None  # crop size in pixels
 threshold = None  # the box rule's share of the CAM's max
 num_examples = None  # pictures shown
 
-# %%
-import pandas as pd
-
+# %% tags=["hide-input"]
 import cam_core  # noqa: F401  (first: makes torchvision importable)
-from cam_core.common import profiles, results, viz
-from cam_core.items import discovery, textdetect
-from cam_core.nets import registry
+from cam_core.common import display, profiles, results
+from cam_core.items import textdetect
 
 params = profiles.from_cell("figure11", globals())
-profiles.parameters_table(params)
+result = textdetect.run(params, progress=print)
+results.write_result(params, result)
+display.verdict_box(result)
 
 # %% [markdown]
-# ## Training and scoring
-
-# %%
-full = params["profile"] == "full"
-if full:
-    net = discovery.load_network(params, params["network"])
-    result = textdetect.svt_text_detector(
-        net,
-        params["network"],
-        params["data_root"],
-        params["positives"],
-        params["negatives"],
-        params["test_images"],
-        size=params["image_size"],
-        threshold=params["threshold"],
-        seed=params["seed"],
-        cache_dir=discovery.feature_cache(params),
-        device=params["device"],
-        num_examples=params["num_examples"],
-    )
-    display(pd.DataFrame([result.counts]), result.table.round(3))  # noqa: F821
-else:
-    net = registry.build_model(params["network"], 1000)
-    result = textdetect.text_detector(
-        net,
-        params["network"],
-        params["positives"],
-        params["negatives"],
-        params["test_images"],
-        size=params["image_size"],
-        threshold=params["threshold"],
-        seed=params["seed"],
-        cache_dir=discovery.feature_cache(params),
-    )
-    display(result.table.round(3))  # noqa: F821
-
-# %% [markdown]
-# *Box accuracy* (`accuracy`) is the share of held-out crops with a word (at `full`: SVT test
-# images, against the union of their word boxes; `accuracy_any_word`: against any one word
-# box) whose box has IoU >= 0.5 with
-# the word's exact box; *mean IoU* averages the IoU itself. The trivial boxes show how hard
-# the task is: a word covers a small part of the crop. Resolution matters here:
-# EfficientNet-Lite0's last map is 7 x 7 at 224 px (one cell is 32 px), the paper's
-# GoogLeNet-GAP map 14 x 14; a word is often no taller than one cell, so a box drawn from
-# the upsampled map is much larger than the word even when the map's maximum lies on it.
+# ## Boxes from the CAM against the text
 #
+# *Box accuracy* (`accuracy`) is the share of held-out images with text (at `full`: SVT test
+# images, against the union of their word boxes; `accuracy_any_word`: against any one word
+# box) whose box has IoU >= 0.5 with the text's exact box; *mean IoU* averages the IoU
+# itself. The image-blind boxes show how hard the task is: a word covers a small part of
+# the crop. Resolution matters here: EfficientNet-Lite0's last map is 7 x 7 at 224 px (one
+# cell is 32 px), the paper's GoogLeNet-GAP map 14 x 14; a word is often no taller than one
+# cell, so a box drawn from the upsampled map is much larger than the word even when the
+# map's maximum lies on it.
+
+# %% tags=["hide-input"]
+display.show_table(result, "figure11_boxes")
+
+# %% [markdown]
 # ## Training pairs
 #
 # A positive (the word's box in green, for the reader only: the SVM never sees it) and its
 # negative, the same crop without the word (at `full`: an SVT training image with its tagged
 # words, and a SUN397 image, as the network sees them).
 
-# %%
-if full:
-    pairs = textdetect.svt_examples(result)
-    pairs_figure = viz.image_grid(pairs, col_titles=["positive", "negative"])
-    display(viz.show(pairs_figure))  # noqa: F821
-else:
-    pairs = textdetect.examples(result.train, params["num_examples"])
-    pairs_figure = viz.image_grid(pairs, col_titles=["positive", "negative"])
-    display(viz.show(pairs_figure))  # noqa: F821
+# %% tags=["hide-input"]
+display.show_figure(result, "figure11_pairs")
 
 # %% [markdown]
-# ## Held-out crops: the detector's CAM and box
+# ## Held-out images: the detector's CAM and box
 #
-# The CAM of the text SVM over each held-out crop, the word's exact box in green and the
+# The CAM of the text SVM over each held-out image, the word's exact box in green and the
 # CAM's box in red, with their IoU under each picture (at `full`: SVT test images warped to
 # the network's input, every tagged word in green, the IoU with their union).
 
-# %%
-if full:
-    shown, shown_boxes, shown_words = textdetect.svt_test_panels(result, params["num_examples"])
-    test_figure = viz.box_grid(
-        shown,
-        shown_boxes,
-        shown_words,
-        captions=[f"IoU {v:.2f}" for v in result.ious[: len(shown)]],
-        maps=result.cams[: len(shown)],
-        title=f"text SVM on {params['network']} GAP features, SVT test images",
-    )
-    display(viz.show(test_figure))  # noqa: F821
-else:
-    n = params["num_examples"]
-    test_figure = viz.box_grid(
-        result.images[:n],
-        result.boxes[:n],
-        result.gt_boxes[:n],
-        captions=[f"IoU {v:.2f}" for v in result.ious[:n]],
-        maps=result.cams[:n],
-        title=f"text SVM on {params['network']} GAP features",
-    )
-    display(viz.show(test_figure))  # noqa: F821
+# %% tags=["hide-input"]
+display.show_figure(result, "figure11_test")
 
 # %% [markdown]
 # ## Real text
@@ -170,45 +120,26 @@ else:
 # The same detector on scikit-image's `text` (hand-written formulas) and `page` (a printed
 # page), whole, 224 px high.
 
-# %%
-real = textdetect.real_text_pictures(net, result.weight)
-real_figure = viz.image_grid([real], col_titles=["text", "page"], cell_inches=3.5)
-display(viz.show(real_figure))  # noqa: F821
+# %% tags=["hide-input"]
+display.show_figure(result, "figure11_real_text")
 
 # %% [markdown]
-# ## Verdict
-
-# %%
-from IPython.display import Markdown  # noqa: E402
-
-verdict = (textdetect.svt_verdict if full else textdetect.verdict)(result, params["network"])
-Markdown(verdict)
-
-# %% [markdown]
-# ## Status
-
-# %%
-with results.Experiment(params) as experiment:
-    experiment.save_figure("figure11_pairs.png", pairs_figure)
-    experiment.save_figure("figure11_test.png", test_figure)
-    experiment.save_figure("figure11_real_text.png", real_figure)
-    experiment.write_csv("figure11_boxes.csv", result.table)
-    experiment.write_status(
-        "complete",
-        reproduced_value=round(100 * result.box_accuracy, 1),
-        claim_holds=textdetect.claim_holds(result),
-        notes=verdict,
-    )
-results.status_table(params["out_dir"], "figure11")
-
-# %% [markdown]
-# *Status of this figure.* The headline metric and this project's value; the paper states
-# no number for this figure.
-
-# %% [markdown]
-# ## Provenance
+# ## The paper's claims, checked on these numbers
 #
-# Where and how this page's result files (`results/<profile>/figure11/`) were produced.
+# Each claim's measurement with its 95% interval and the criterion it is judged by (see
+# "The claims, as judged here" above).
 
-# %%
+# %% tags=["hide-input"]
+display.claims_view(result)
+
+# %% [markdown]
+# ## Parameters and provenance
+#
+# The parameters of this run, and where and how this page's result files
+# (`results/<profile>/figure11/`) were produced.
+
+# %% tags=["hide-input"]
+profiles.parameters_table(params)
+
+# %% tags=["hide-input"]
 results.provenance_table(params["out_dir"], "figure11")

@@ -223,5 +223,14 @@ def test_text_detector_end_to_end_on_a_tiny_network():
     assert result.cams.shape == (4, 64, 64) and result.boxes.shape == (4, 4)
     assert result.table["boxes"].iloc[0] == "CAM, paper's rule"
     assert 0 < result.peak_chance < 1 and 0 <= result.peak_in_box <= 1
-    assert "chance" in textdetect.verdict(result, "tiny")
-    assert textdetect.claim_holds(result) in ("yes", "no")
+    assert "chance" in textdetect.box_caption(result, "tiny", "the word's box")
+    assert set(result.blind_ious) == {"whole image", "centred box of the mean text size"}
+    assert result.peak_hits.shape == (4,) and result.peak_in_box == result.peak_hits.mean()
+    assert result.peak_chance == pytest.approx(result.peak_shares.mean())
+    found = textdetect.text_claims(result.ious, result.blind_ious, result.peak_hits,
+                                   result.peak_shares, result.detection_accuracy)  # fmt: skip
+    assert [c.claim_id for c in found] == [
+        "text_boxes_accurate", "text_boxes_beat_image_blind", "peaks_on_text",
+    ]  # fmt: skip
+    assert found[0].measured == pytest.approx(100 * result.box_accuracy)
+    assert {c.verdict for c in found} == {"not tested"}  # 4 scored images

@@ -11,7 +11,7 @@ from torch import nn
 import cam_core  # noqa: F401  (first: makes torchvision importable)
 from cam_core.common import profiles
 from cam_core.datasets import manifest_check, sun2012
-from cam_core.items import sun_scenes
+from cam_core.items import discovery, sun_scenes
 from cam_core.nets import models as nets_models
 from cam_core.nets.models import CAMNet
 from cam_core.testing.miniature_sets import colour_of, make_miniature_sun2012
@@ -160,7 +160,14 @@ def test_figure9_full_code_path_on_the_miniature_tree(tree, tmp_path, monkeypatc
     assert [len(res.examples[s][0]) for s in res.shown] == [2, 2]
     # top-1 lists: by CAM overlap the scene's own object, by frequency the wall
     assert res.mean_precision("overlap") == 1.0 and res.mean_precision("frequency") == 0.0
-    assert sun_scenes.sun_claim(res) == "yes" and "**100.0%**" in sun_scenes.sun_verdict(res, "t")
+    # the claim on these numbers: every top-1 CAM slot distinguishes, no frequency slot does
+    found = discovery.scene_claims(res.table, res.accuracy, 9, top=1, share_boundary=None)
+    assert [c.claim_id for c in found] == ["cam_lists_beat_frequency"]
+    assert found[0].measured == 100.0 and found[0].verdict == "not tested"  # 9 < MIN_SCORED
+    (beat,) = discovery.scene_claims(res.table, res.accuracy, 9, 1, None, min_scored=9)
+    assert (beat.low, beat.high, beat.verdict) == (100.0, 100.0, "holds")
+    caption = discovery.scene_caption(res.accuracy, 3, 1.0, 0.0, "t", "top 1")
+    assert "100.0% distinguish" in caption and "against 0.0%" in caption
     image, cam = res.examples["dining room"][0][0], res.examples["dining room"][1][0]
     assert cam.shape == image.shape[:2] and cam.max() == pytest.approx(1.0)
     assert sun_scenes.sun_figure(res, "bathroom") is not None

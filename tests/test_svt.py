@@ -168,7 +168,17 @@ def test_figure11_full_code_path_on_miniature_trees(tmp_path):
     assert shown.shape == (2, 64, 64, 3) and boxes.shape == (2, 4) and len(words) == 2
     assert np.allclose(words[0], mini.boxes["test"][0] * 64 / scale[0].reshape(-1))
     assert len(textdetect.svt_examples(result)) == 2
-    assert "**100.0%**" in textdetect.svt_verdict(result, "whiteness")
+    assert "on 100.0% of 3 held-out" in textdetect.box_caption(result, "whiteness", "the words")
+    assert "3 SVT test images" in textdetect.svt_notes(result)[0]
+    assert result.peak_hits.tolist() == [True] * 3 and result.blind_ious["whole image"].max() < 0.5
+    assert result.peak_shares == pytest.approx(
+        [(b[:, 2:] - b[:, :2]).prod(1).sum() / (h * w)
+         for b, (h, w) in zip(mini.boxes["test"], mini.sizes["test"], strict=True)]
+    )  # fmt: skip
+    found = textdetect.text_claims(result.ious, result.blind_ious, result.peak_hits,
+                                   result.peak_shares, result.detection_accuracy)  # fmt: skip
+    assert found[0].claim_id == "text_boxes_accurate" and found[0].measured == 100.0
+    assert {c.verdict for c in found} == {"not tested"}  # 3 scored images < MIN_SCORED
     again = textdetect.svt_text_detector(
         whiteness_net(), "whiteness", tmp_path, 2, 6, 2, size=64, cache_dir=tmp_path / "cache"
     )

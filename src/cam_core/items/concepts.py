@@ -1,44 +1,61 @@
 """Concepts localized in weakly labelled images (Fig 10): a linear detector for a caption
 phrase, trained on GAP features with hard-negative mining, and its CAMs.
 
-The images are composite scenes (:func:`~cam_core.synthetic.composites.make_composites`) with
-generated
-captions. A caption names an object only sometimes, and a concept by its phrase ("striped
-animal") or by a specific word ("zebra"): the phrase is a weak, noisy label. Positives are
-the images whose caption holds the phrase; negatives are drawn from the rest (some of which
-do show the concept). Hard-negative mining retrains on the negatives the detector scores
-highest. The score: how often the CAM's maximum falls on the objects the phrase names.
+The images are composite scenes (:func:`~cam_core.synthetic.composites.make_composites`)
+with generated captions. A caption names an object only sometimes, and a concept by its
+phrase ("striped animal") or by a specific word ("zebra"): the phrase is a weak, noisy
+label. Positives are the images whose caption holds the phrase; negatives are drawn from the
+rest (some of which do show the concept). Hard-negative mining retrains on the negatives
+the detector scores highest. The score: how often the CAM's maximum falls on the objects
+the phrase names (:func:`peak_claims`). :func:`run` runs the figure at every profile; the
+``full`` path (COCO captions) and the mining live in :mod:`cam_core.items.concepts_coco`,
+re-exported here.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import re
+import functools
 import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
+from matplotlib.figure import Figure
 from sklearn.metrics import average_precision_score
-from sklearn.pipeline import Pipeline
 from torch import nn
 
+from cam_core.common import claims
+from cam_core.common.claims import Claim, ItemResult
 from cam_core.common.viz import image_grid, overlay
-from cam_core.core.boxes import box_cover, peak_in_box
-from cam_core.datasets import coco
-from cam_core.datasets.base import FileImages
 from cam_core.items import discovery
+from cam_core.items.concepts_coco import (
+    ARTICLES,
+    FUNCTION_WORDS,
+    CaptionConceptResult,
+    caption_claim,
+    caption_concept_experiment,
+    caption_concept_figure,
+    caption_verdict,
+    figure10_full,
+    mine_concept,
+    named_categories,
+    phrase_images,
+    unrelated_images,
+)
 from cam_core.items.discovery import cached_maps, input_size, linear_cams, peak_hits, svm_weight
 from cam_core.nets.features import fit_linear_svm
 from cam_core.synthetic import silhouettes as sil
 from cam_core.synthetic.composites import OBJECT_NAMES, Composite, make_composites, named_photo_bank
-from cam_core.validate import check_array, fail
+from cam_core.validate import fail
 
 __all__ = [
     "CONCEPTS",
     "MENTION_RATE",
+    "MIN_SCORED",
     "captioned_pool",
     "has_phrase",
     "shows_concept",
@@ -47,8 +64,11 @@ __all__ = [
     "ConceptResult",
     "concept_experiment",
     "concept_figure",
-    "claim_holds",
-    "verdict",
+    "peak_claims",
+    "concept_table",
+    "run",
+    "ARTICLES",
+    "FUNCTION_WORDS",
     "phrase_images",
     "unrelated_images",
     "named_categories",
@@ -160,54 +180,12 @@ def concept_targets(comp: Composite, concept: str) -> np.ndarray:
     return out
 
 
-def mine_concept(
-    pos: np.ndarray,
-    neg: np.ndarray,
-    start: int,
-    rounds: int,
-    per_round: int,
-    seed: int = 0,
-    fit: Callable[..., Pipeline] = fit_linear_svm,
-) -> tuple[list[Pipeline], pd.DataFrame]:
-    """Hard-negative mining: a linear SVM on positive GAP features ``(P, K)`` against ``start``
-    random negatives of the pool ``neg`` ``(Q, K)``, then ``rounds`` times the ``per_round``
-    highest-scoring unused negatives are added and the SVM retrained. Returns the SVM of every
-    round and one row per round (negatives used, the pool's false-positive rate)."""
-    check_array("pos", pos, ndim=2, layout="(P, K)")
-    check_array("neg", neg, ndim=2, layout="(Q, K)")
-    for name, value, low in (
-        ("start", start, 1),
-        ("rounds", rounds, 0),
-        ("per_round", per_round, 1),
-    ):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            fail(name, f"an integer >= {low}", repr(value))
-    if start + rounds * per_round > len(neg):
-        fail("neg", f"a pool of at least {start + rounds * per_round} negatives", len(neg))
-    rng = np.random.default_rng(seed)
-    used = np.zeros(len(neg), dtype=bool)
-    used[rng.choice(len(neg), start, replace=False)] = True
-    svms, history = [], []
-    for r in range(rounds + 1):
-        x = np.concatenate([pos, neg[used]])
-        y = np.r_[np.ones(len(pos), np.int64), np.zeros(int(used.sum()), np.int64)]
-        svm = fit(x, y, seed=seed)
-        scores = svm.decision_function(neg)
-        svms.append(svm)
-        history.append(
-            {"round": r, "negatives": int(used.sum()), "pool_fp_rate": float((scores > 0).mean())}
-        )
-        if r < rounds:
-            order = np.argsort(-scores, kind="stable")
-            used[order[~used[order]][:per_round]] = True
-    return svms, pd.DataFrame(history)
-
-
 @dataclasses.dataclass
 class ConceptResult:
     """Fig 10 for one concept: held-out images that show it ``(P, S, S, 3)``, their captions,
     the final detector's CAMs ``(P, S, S)``, whether each CAM's maximum is on the named
-    objects, the chance of that, and the per-round table (AP on held-out images)."""
+    objects, the chance of that, and the per-round table (AP on held-out images); ``shares``
+    ``(P,)``: each image's share of named-object pixels (its chance)."""
 
     concept: str
     images: np.ndarray
@@ -216,6 +194,7 @@ class ConceptResult:
     hits: np.ndarray
     chance: float
     rounds: pd.DataFrame
+    shares: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0))
 
     @property
     def peak_rate(self) -> float:
@@ -285,6 +264,7 @@ def concept_experiment(
                 peak_hits(cams, targets) if len(rows) else np.zeros(0, bool),
                 float(targets.mean()) if len(rows) else float("nan"),
                 table,
+                targets.mean(axis=(1, 2)) if len(rows) else np.zeros(0),
             )
         )
     return out
@@ -309,324 +289,175 @@ def concept_figure(result: ConceptResult, n: int):
     )
 
 
-def claim_holds(results: Sequence[ConceptResult]) -> str:
-    """ "yes" when, over the concepts, the CAM's maximum falls on the named objects in at least
-    half of the held-out images that show them and at least twice as often as chance."""
-    rate = float(np.nanmean([r.peak_rate for r in results]))
-    return _peaks_hold(rate, float(np.nanmean([r.chance for r in results])))
+MIN_SCORED = 20  # scored held-out images below which Fig 10's claims are not tested
 
 
-def _peaks_hold(rate: float, chance: float) -> str:
-    """The criterion of both scales: CAM peaks on the named objects in at least half of the
-    images and at least twice as often as chance."""
-    return "yes" if rate >= 0.5 and rate >= 2 * chance else "no"
+def peak_claims(
+    hits: np.ndarray, shares: np.ndarray, data: str = "", min_scored: int = MIN_SCORED
+) -> list[Claim]:
+    """Fig 10's claims on the scored held-out images: ``hits`` bool ``(P,)`` (the CAM's maximum
+    lies on a named object), ``shares`` ``(P,)`` (those objects' share of the image, the chance
+    of a hit). The peak rate above 50% (Clopper-Pearson, %) and above twice chance (rate minus
+    twice the mean share, paired bootstrap over the images, points); not tested below
+    ``min_scored`` images."""
+    hits = np.asarray(hits, dtype=bool).reshape(-1)
+    shares = np.asarray(shares, dtype=np.float64).reshape(-1)
+    if len(shares) != len(hits):
+        fail("shares", f"one chance per scored image ({len(hits)})", f"{len(shares)} values")
+    n = len(hits)
+    rate = low = high = diff = d_low = d_high = None
+    if n == 0:
+        pre = [(False, "no held-out image could be scored (no object locations for the phrases)")]
+    else:
+        pre = [(claims.min_count(n, min_scored), f"{n} held-out images scored, fewer than "
+                f"{min_scored}")]  # fmt: skip
+        k = int(hits.sum())
+        rate = 100 * k / n
+        low, high = claims.binomial_interval(k, n, percent=True)
+        diff, d_low, d_high = claims.paired_bootstrap(100 * hits.astype(float), 200 * shares)
+    above = functools.partial(claims.compare, direction="above")
+    return [
+        claims.judge(
+            "peaks_on_named_objects",
+            "The detector's CAM peaks on the objects the phrase names in most held-out images "
+            "that show the concept",
+            rate,
+            low,
+            high,
+            functools.partial(above, boundary=50.0),
+            "CAM maxima on the named objects in more than 50% of the scored images; 95% "
+            "Clopper-Pearson over those images",
+            preconditions=pre,
+            data=data,
+        ),
+        claims.judge(
+            "peaks_beat_twice_chance",
+            "The CAM peaks on the named objects at least twice as often as chance",
+            diff,
+            d_low,
+            d_high,
+            functools.partial(above, boundary=0.0),
+            "peak rate minus twice chance (each image's named-object area share) above 0; 95% "
+            "paired bootstrap over the scored images",
+            unit="points",
+            preconditions=pre,
+            data=data,
+        ),
+    ]
 
 
-def verdict(results: Sequence[ConceptResult], network: str) -> str:
-    """The page's caption: the claim as holding or not, with the numbers (Markdown)."""
-    lines = []
+def concept_table(results: Sequence[ConceptResult | CaptionConceptResult]) -> pd.DataFrame:
+    """One row per phrase: scored held-out images, CAM-peak rate with its Clopper-Pearson 95%
+    interval and chance (%), held-out AP before and after mining and with random negatives."""
+    rows = []
     for r in results:
+        n, k = len(r.hits), int(np.sum(r.hits))
+        low, high = claims.binomial_interval(k, n, percent=True) if n else (np.nan, np.nan)
         t = r.rounds
-        mined = t[t["round"] != "random negatives"]["held_out_ap"]
-        rand = t.loc[t["round"] == "random negatives", "held_out_ap"].iloc[0]
-        lines.append(
-            f'- "{r.concept}": the CAM maximum falls on the named objects in '
-            f"**{100 * r.peak_rate:.1f}%** of {len(r.hits)} held-out images that show it "
-            f"(chance {100 * r.chance:.1f}%); held-out AP {100 * mined.iloc[0]:.1f}% before "
-            f"mining, {100 * mined.iloc[-1]:.1f}% after ({100 * rand:.1f}% with as many random "
-            "negatives)."
-        )
-    holds = claim_holds(results) == "yes"
-    lines.append(
-        f"\nDetectors on {network} GAP features. The claim that the concepts are localized "
-        f"**{'holds' if holds else 'does not hold'}** here (criterion: mean peak rate >= 50% "
-        "and >= 2x chance)."
-    )
-    return "\n".join(lines)
-
-
-# --- full profile: COCO captions as the weakly labelled collection --------------------------
-
-ARTICLES = frozenset({"a", "an", "the"})
-# Words of a phrase that name nothing: a negative may hold them (the other words it may not).
-FUNCTION_WORDS = ARTICLES | frozenset(
-    "in on of out at with by to from and for over under into through near behind".split()
-)
-
-
-def _words(text: str) -> list[str]:
-
-    return re.findall(r"[a-z0-9]+", text.lower())
-
-
-def _content(text: str) -> str:
-    """Words of ``text`` without articles, space-joined and space-padded."""
-    return " " + " ".join(w for w in _words(text) if w not in ARTICLES) + " "
-
-
-def phrase_images(captions: pd.Series, phrase: str) -> np.ndarray:
-    """Image ids (``captions``: id -> the image's captions, newline-joined) with a caption
-    that holds ``phrase`` word for word, articles ignored on both sides ("a view out of the
-    window" holds "view out of window")."""
-    want = _content(phrase)
-    if not want.strip():
-        fail("phrase", "a phrase with words", repr(phrase))
-    hit = [any(want in _content(c) for c in text.split("\n")) for text in captions.to_numpy()]
-    return captions.index.to_numpy()[np.array(hit, dtype=bool)]
-
-
-def unrelated_images(captions: pd.Series, phrase: str) -> np.ndarray:
-    """Image ids none of whose captions holds a content word of ``phrase`` (nor its plural):
-    the paper's negatives, "images without any relevant words in their text caption"."""
-    words = {w for w in _words(phrase) if w not in FUNCTION_WORDS}
-    words |= {w + "s" for w in words} | {w + "es" for w in words}
-    hit = [bool(words & set(_words(text))) for text in captions.to_numpy()]
-    return captions.index.to_numpy()[~np.array(hit, dtype=bool)]
-
-
-def named_categories(phrase: str, categories: Sequence[str]) -> list[str]:
-    """The object categories (e.g. COCO's) that ``phrase`` names, word for word."""
-    want = _content(phrase)
-    return [c for c in categories if _content(c) in want or _content(c + "s") in want]
-
-
-@dataclasses.dataclass
-class CaptionConceptResult:
-    """Fig 10 on a captioned photo collection for one phrase: images whose captions hold it
-    (``found``), how many trained and were held out, the categories it names, examples of
-    held-out positives (images, a caption, the detector's CAM), whether each scored CAM's
-    maximum lies in a box of a named category (``hits``; held-out positives holding one), the
-    boxes' mean area share (chance) and the per-round table. ``trained`` False: too few."""
-
-    concept: str
-    found: int
-    train_positives: int
-    held_out: int
-    named: tuple[str, ...]
-    images: list[np.ndarray]
-    captions: list[str]
-    cams: list[np.ndarray]
-    hits: np.ndarray
-    chance: float
-    rounds: pd.DataFrame
-    trained: bool = True
-
-    @property
-    def peak_rate(self) -> float:
-        return float(self.hits.mean()) if len(self.hits) else float("nan")
-
-
-def caption_concept_experiment(
-    model: nn.Module,
-    model_name: str,
-    image_root: str | Path,
-    images: pd.DataFrame,
-    captions: pd.Series,
-    concepts: Sequence[str],
-    positives: int,
-    negatives: int,
-    rounds: int,
-    test_images: int,
-    input_size: int,
-    num_examples: int,
-    instances: pd.DataFrame | None = None,
-    seed: int = 0,
-    cache_dir: str | Path | None = None,
-    device: str = "cpu",
-) -> list[CaptionConceptResult]:
-    """Per phrase: positives = images whose captions hold it (:func:`phrase_images`), a
-    seeded fifth of them (at least one; at most ``test_images`` if > 0) held out, up to
-    ``positives`` of the rest trained on; negatives from :func:`unrelated_images`: a pool
-    of ``2 x negatives``, mined as in :func:`mine_concept` (``negatives // (rounds + 1)``
-    random first, as many of the hardest per round), and 4 per held-out positive held out
-    for the average precision. ``images``: id, file_name (under ``image_root``); CAMs of
-    the final detector on the held-out positives at each image's size; with ``instances``
-    (image_id, category, x0, y0, x1, y1), whether their maximum lies in a box of a
-    category the phrase names. A phrase in fewer than 2 images is reported, not trained."""
-
-    file_of = dict(zip(images["id"].astype(int), images["file_name"], strict=True))
-    categories = sorted(set(instances["category"])) if instances is not None else []
-    out = []
-    for concept in concepts:
-        rng = np.random.default_rng([seed, _STREAM, len(concept)])
-        pos = rng.permutation(phrase_images(captions, concept))
-        named = tuple(named_categories(concept, categories))
-        if len(pos) < 2:
-            out.append(
-                CaptionConceptResult(concept, len(pos), 0, 0, named, [], [], [],
-                                     np.zeros(0, bool), float("nan"), pd.DataFrame(), False)
-            )  # fmt: skip
-            continue
-        n_hold = max(1, int(round(len(pos) / 5)))
-        held = pos[:n_hold][: test_images or None]
-        train_pos = pos[n_hold:][:positives]
-        unrelated = rng.permutation(np.setdiff1d(unrelated_images(captions, concept), pos))
-        pool = unrelated[: 2 * negatives]
-        held_neg = unrelated[len(pool) : len(pool) + 4 * len(held)]
-        per_round = min(negatives, len(pool)) // (rounds + 1)
-        if per_round < 1 or len(held_neg) == 0:
-            fail("negatives", f"images unrelated to {concept!r} for training and testing",
-                 len(unrelated))  # fmt: skip
-        ids = np.concatenate([train_pos, held, pool, held_neg])
-        files = FileImages(image_root, [file_of[int(i)] for i in ids], "coco2014")
-        slug = "_".join(_words(concept))
-        gap = discovery.file_gap_features(
-            cache_dir, f"concept-{slug}", model_name, model, files, input_size, device=device
-        )
-        n1, n2, n3 = (
-            len(train_pos),
-            len(train_pos) + len(held),
-            len(train_pos) + len(held) + len(pool),
-        )
-        svms, table = mine_concept(gap[:n1], gap[n2:n3], per_round, rounds, per_round, seed)
-        test_x = np.concatenate([gap[n1:n2], gap[n3:]])
-        truth = np.r_[np.ones(len(held)), np.zeros(len(held_neg))]
-        table["held_out_ap"] = [
-            average_precision_score(truth, s.decision_function(test_x)) for s in svms
-        ]
-        used = per_round * (rounds + 1)
-        table["round"] = table["round"].astype(object)  # a named row follows the numbered ones
-        random = fit_linear_svm(
-            np.concatenate([gap[:n1], gap[n2:n3][rng.choice(len(pool), used, replace=False)]]),
-            np.r_[np.ones(n1, np.int64), np.zeros(used, np.int64)],
-            seed=seed,
-        )
-        table.loc[len(table)] = {
-            "round": "random negatives",
-            "negatives": used,
-            "pool_fp_rate": float((random.decision_function(gap[n2:n3]) > 0).mean()),
-            "held_out_ap": average_precision_score(truth, random.decision_function(test_x)),
-        }
-        weight, _ = svm_weight(svms[-1])
-        shown, caps, cams, hits, shares = [], [], [], [], []
-        boxes_of = (
-            instances[instances["category"].isin(named)].groupby("image_id")
-            if instances is not None and named
-            else None
-        )
-        with_boxes = set(boxes_of.groups) if boxes_of is not None else set()
-        for idx, maps in discovery.file_maps(model, files, input_size, np.arange(n1, n2),
-                                             device=device):  # fmt: skip
-            for j, i in enumerate(idx.tolist()):
-                image = files[i]
-                h, w = image.shape[:2]
-                cam = linear_cams(maps[j : j + 1], weight, torch.ones(1, dtype=torch.long), (h, w))[
-                    0
-                ]
-                image_id = int(ids[i])
-                if image_id in with_boxes:
-                    b = boxes_of.get_group(image_id)[["x0", "y0", "x1", "y1"]].to_numpy(float)
-                    hit = bool(peak_in_box(cam[None], [b])[0])
-                    share = box_cover(b, cam.shape)
-                    hits.append(hit)
-                    shares.append(share)
-                if len(shown) < num_examples:
-                    shown.append(image)
-                    cams.append(cam)
-                    text = captions.loc[image_id].split("\n")
-                    caps.append(next(c for c in text if _content(concept) in _content(c)))
-        out.append(
-            CaptionConceptResult(
-                concept, len(pos), n1, len(held), named, shown, caps, cams,
-                np.array(hits, dtype=bool), float(np.mean(shares)) if shares else float("nan"),
-                table,
-            )
+        ap = {"ap_before_mining": np.nan, "ap_after_mining": np.nan, "ap_random_negatives": np.nan}
+        if len(t):
+            mined = t.loc[t["round"] != "random negatives", "held_out_ap"]
+            rand = t.loc[t["round"] == "random negatives", "held_out_ap"]
+            ap = {"ap_before_mining": 100 * mined.iloc[0], "ap_after_mining": 100 * mined.iloc[-1],
+                  "ap_random_negatives": 100 * rand.iloc[0]}  # fmt: skip
+        rows.append(
+            {"concept": r.concept, "scored_images": n,
+             "peak_rate": 100 * k / n if n else np.nan, "low": low, "high": high,
+             "chance": 100 * r.chance if n else np.nan, **ap}
         )  # fmt: skip
-    return out
+    return pd.DataFrame(rows)
 
 
-def figure10_full(model: nn.Module, params: dict) -> list[CaptionConceptResult]:
-    """Figure 10's ``full`` path for a notebook's validated ``params``: COCO 2014 train
-    captions under ``data_root`` as the weakly labelled collection, its instance boxes
-    (``instances_train2014.json``) when present for the CAM-peak number."""
+def detectors_figure(panels: Sequence[tuple[str, Sequence, Sequence, Sequence[str]]]):
+    """One figure for every phrase: ``panels`` of (phrase, images ``(H_i, W_i, 3)``, CAMs
+    ``(H_i, W_i)``, a caption per image); a row of images, then a row of their CAMs."""
+    panels = [p for p in panels if len(p[1])]
+    if not panels:
+        fig = Figure(figsize=(4, 1))
+        fig.text(0.5, 0.5, "no held-out image to show", ha="center", va="center")
+        return fig
+    width = max(len(p[1]) for p in panels)
+    cells, titles, captions = [], [], []
+    for concept, images, cams, caps in panels:
+        pad = [None] * (width - len(images))
+        cells += [list(images) + pad, [overlay(im, c) for im, c in zip(images, cams, strict=True)]
+                  + pad]  # fmt: skip
+        titles += [f'"{concept}"', "CAM"]
+        captions += [list(caps) + [""] * len(pad), [""] * width]
+    return image_grid(cells, row_titles=titles, captions=captions, fontsize=7)
 
-    root = coco.locate(params["data_root"])
-    caps = coco.read_captions(root / "annotations" / "captions_train2014.json")
-    inst_path = root / "annotations" / "instances_train2014.json"
-    instances = coco.read_instances(inst_path, caps.images) if inst_path.is_file() else None
-    return caption_concept_experiment(
-        model,
-        params["network"],
-        root / "train2014",
-        caps.images,
-        caps.by_image(),
-        params["concepts"],
-        params["positives"],
-        params["negatives"],
-        params["hard_negative_rounds"],
-        params["test_images"],
-        params["image_size"],
-        params["num_examples"],
-        instances=instances,
-        seed=params["seed"],
-        cache_dir=discovery.feature_cache(params),
-        device=params["device"],
+
+def _panel(r: ConceptResult | CaptionConceptResult, n: int) -> tuple:
+    k = min(n, len(r.images))
+    if isinstance(r, ConceptResult):
+        caps = [c.replace(" on ", "\non ") + ("\npeak on object" if h else "\npeak elsewhere")
+                for c, h in zip(r.captions[:k], r.hits[:k], strict=True)]  # fmt: skip
+    else:
+        caps = [textwrap.fill(c, 28) for c in r.captions[:k]]
+    return r.concept, list(r.images[:k]), list(r.cams[:k]), caps
+
+
+def run(params: dict[str, Any], progress: Callable[[str], None] | None = None) -> ItemResult:
+    """Figure 10 at ``params``'s profile: detectors for caption phrases on composite scenes
+    (COCO 2014 captions at ``full``), their CAMs, the mining table and :func:`peak_claims`."""
+    net = discovery.load_network(params, params["network"], progress=progress)
+    full = params["profile"] == "full"
+    if full:
+        found = figure10_full(net, params)
+        data = "COCO 2014 train captions, CAM peaks against instance boxes"
+        notes = [caption_verdict(found, params["network"])]
+    else:
+        found = concept_experiment(
+            net, params["network"], params["concepts"], params["positives"],
+            params["negatives"], params["hard_negative_rounds"], params["test_images"],
+            params["image_size"], seed=params["seed"], cache_dir=discovery.feature_cache(params),
+        )  # fmt: skip
+        data = f"composite scenes with generated captions, {params['test_images']} held out"
+        notes = []
+    scored = [r for r in found if len(r.hits)]
+    hits = np.concatenate([r.hits for r in scored]) if scored else np.zeros(0, bool)
+    shares = np.concatenate([r.shares for r in scored]) if scored else np.zeros(0)
+    data += f", {params['network']} GAP features"
+    found_claims = peak_claims(hits, shares, data)
+    unscored = [r.concept for r in found if not len(r.hits)]
+    if unscored:
+        found_claims.append(
+            Claim("unscored_phrases", "The CAMs of the other phrases localize their concepts",
+                  None, None, None, "", None, "judged by eye only", "not tested",
+                  reason="no object locations for " + ", ".join(f'"{c}"' for c in unscored)
+                  + " (no named annotated category, or too few images): CAMs shown, not scored",
+                  data=data)
+        )  # fmt: skip
+    with_rounds = [r.rounds.assign(concept=r.concept) for r in found if len(r.rounds)]
+    rounds = pd.concat(with_rounds, ignore_index=True) if with_rounds else pd.DataFrame(
+        columns=["round", "negatives", "pool_fp_rate", "held_out_ap", "concept"])  # fmt: skip
+    rounds = rounds[["concept", "round", "negatives", "pool_fp_rate", "held_out_ap"]]
+    table = concept_table(found)
+    n = len(hits)
+    rate = 100 * float(hits.mean()) if n else None
+    caption = (
+        f"Over the {n} scored held-out images the CAM maximum falls on the named objects in "
+        f"{rate:.1f}% of them (chance {100 * float(shares.mean()):.1f}%)."
+        if n else "No held-out image could be scored against object locations."
+    )  # fmt: skip
+    return ItemResult(
+        item="figure10",
+        profile=params["profile"],
+        headline=f"CAM maxima on the objects the phrase names, {n} scored held-out images (%):",
+        claims=found_claims,
+        tables={"figure10_concepts": table, "figure10_rounds": rounds},
+        figures={
+            "figure10_detectors": detectors_figure(
+                [_panel(r, params["num_examples"]) for r in found]
+            )  # fmt: skip
+        },
+        notes=notes,
+        headline_value=rate,
+        coverage="partial" if unscored else "complete",
+        captions={
+            "figure10_concepts": caption,
+            "figure10_detectors": "Per phrase: held-out images whose caption holds it or that "
+            "show it (top row, with the caption) and the final detector's CAM (bottom row, red "
+            "= high).",
+        },
     )
-
-
-def caption_concept_figure(result: CaptionConceptResult):
-    """Held-out images whose captions hold the phrase (top, with the caption) and the
-    detector's CAMs (bottom)."""
-
-    if not result.images:
-        fail("result", "held-out images whose captions hold the phrase", "none")
-    bottom = [overlay(im, cam) for im, cam in zip(result.images, result.cams, strict=True)]
-
-    wrap = [textwrap.fill(c, 28) for c in result.captions]
-    return image_grid([result.images, bottom], row_titles=["image", "CAM"],
-                      captions=[wrap, [""] * len(bottom)], title=f'"{result.concept}"',
-                      fontsize=7)  # fmt: skip
-
-
-def caption_claim(results: Sequence[CaptionConceptResult]) -> str:
-    """As :func:`claim_holds` over the phrases whose CAM peaks were scored against instance
-    boxes; "not tested" when none was."""
-    scored = [r for r in results if len(r.hits)]
-    if not scored:
-        return "not tested"
-    rate = float(np.mean([r.peak_rate for r in scored]))
-    return _peaks_hold(rate, float(np.mean([r.chance for r in scored])))
-
-
-def caption_verdict(results: Sequence[CaptionConceptResult], network: str) -> str:
-    """The page's caption at ``full`` scale (Markdown)."""
-    lines = []
-    for r in results:
-        if not r.trained:
-            lines.append(
-                f'- "{r.concept}": in the captions of {r.found} images, too few to train '
-                "a detector (at least 2 needed)."
-            )
-            continue
-        mined = r.rounds[r.rounds["round"] != "random negatives"]["held_out_ap"]
-        rand = r.rounds.loc[r.rounds["round"] == "random negatives", "held_out_ap"].iloc[0]
-        line = (
-            f'- "{r.concept}": {r.found} images hold it, {r.train_positives} trained on, '
-            f"{r.held_out} held out; held-out AP {100 * mined.iloc[0]:.1f}% before mining, "
-            f"{100 * mined.iloc[-1]:.1f}% after ({100 * rand:.1f}% with as many random "
-            "negatives). "
-        )
-        if len(r.hits):
-            line += (
-                f"The CAM maximum lies in a box of {', '.join(r.named)} in "
-                f"**{100 * r.peak_rate:.1f}%** of {len(r.hits)} held-out images with one "
-                f"(chance {100 * r.chance:.1f}%)."
-            )
-        elif r.named:
-            line += f"No held-out image holds a box of {', '.join(r.named)}: CAMs not scored."
-        else:
-            line += "It names no COCO object category: its CAMs are shown, not scored."
-        lines.append(line)
-    claim = caption_claim(results)
-    lines.append(
-        f"\nDetectors on {network} GAP features, COCO 2014 train captions as the weak labels. "
-        + (
-            "No phrase names an annotated object category here, so the localization claim "
-            "is judged by eye only (**not tested**)."
-            if claim == "not tested"
-            else "The claim that the concepts are localized "
-            f"**{'holds' if claim == 'yes' else 'does not hold'}** "
-            "here (criterion: mean peak rate in the named objects' boxes >= 50% and >= 2x chance)."
-        )
-    )
-    return "\n".join(lines)

@@ -1,16 +1,20 @@
-"""Figure 9 at full scale: CAM object discovery on the SUN2012 scene categories."""
+"""Figure 9: :func:`run` at every profile (composite scenes of
+:mod:`cam_core.items.discovery`; at ``full``, CAM object discovery on the SUN2012 scene
+categories, :func:`figure9_full`)."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
 from torch import nn
 
+from cam_core.common.claims import ItemResult
 from cam_core.common.viz import image_grid, overlay
 from cam_core.datasets import sun2012
 from cam_core.datasets.base import FileImages
@@ -36,8 +40,7 @@ __all__ = [
     "sun_scene_experiment",
     "figure9_full",
     "sun_figure",
-    "sun_claim",
-    "sun_verdict",
+    "run",
 ]
 
 
@@ -210,30 +213,116 @@ def sun_figure(result: SunSceneResult, scene: str):
     return image_grid([images, maps], row_titles=["image", "CAM"], title=scene, cell_inches=1.6)
 
 
-def sun_claim(result: SunSceneResult) -> str:
-    """ "yes" when the CAM-overlap lists hold more distinguishing objects (defined from the
-    annotations, see :func:`object_table`) than the frequency lists, on average over scenes."""
-    return "yes" if result.mean_precision("overlap") > result.mean_precision("frequency") else "no"
-
-
-def sun_verdict(result: SunSceneResult, network: str) -> str:
-    """The page's caption at ``full`` scale (Markdown)."""
-    cam, freq = result.mean_precision("overlap"), result.mean_precision("frequency")
-    holds = sun_claim(result) == "yes"
-    skipped = (
-        f" {len(result.skipped)} annotation files were unreadable and skipped."
-        if result.skipped
-        else ""
+def _composite_run(net: nn.Module, params: dict[str, Any]) -> dict[str, Any]:
+    """Fig 9 on composite scenes: what :func:`run` reports."""
+    result = discovery.scene_experiment(
+        net,
+        params["network"],
+        params["scene_classes"],
+        params["images_per_scene"],
+        params["test_per_scene"],
+        params["image_size"],
+        params["threshold"],
+        seed=params["seed"],
+        cache_dir=discovery.feature_cache(params),
     )
-    n = result.top_objects
-    return (
-        f"One-vs-all SVMs on {network} GAP features classify the held-out SUN2012 images of "
-        f"{len(result.scenes)} scenes with {100 * result.accuracy:.1f}% accuracy (chance "
-        f"{100 / len(result.scenes):.1f}%). Of each scene's top {n} objects by CAM overlap, "
-        f"**{100 * cam:.1f}%** distinguish the scene, against {100 * freq:.1f}% of its {n} "
-        "most frequent objects (an object distinguishes a scene when it is in at least "
-        f"{100 * DISTINCT_SUPPORT:.0f}% of its images and at least {DISTINCT_RATIO:g} times "
-        "as often as in the other scenes' images, counted from the annotations). The claim "
-        f"**{'holds' if holds else 'does not hold'}** here (criterion: CAM lists above "
-        f"frequency lists).{skipped}"
+    shown = list(params["scene_classes"][:2])
+    scenes = pd.DataFrame(
+        {
+            "scene": result.scenes,
+            "distinguishing objects": [", ".join(discovery.SCENES[s]) for s in result.scenes],
+            "shared objects": ", ".join(discovery.SHARED),
+        }
+    )
+    n = len(result.labels)
+    return {
+        "result": result,
+        "examples": {s: discovery.scene_examples(result, s, params["num_examples"]) for s in shown},
+        "top": None,
+        "share_boundary": 2 / 3,
+        "n_scored": n,
+        "scenes_table": scenes,
+        "data": f"{len(result.scenes)} composite scenes, {n} held-out composites",
+        "list_rule": "lists as long as the scene's number of distinguishing objects, "
+        "which distinguish it by construction",
+        "notes": [],
+    }
+
+
+def _sun_run(net: nn.Module, params: dict[str, Any], progress: Callable | None) -> dict[str, Any]:
+    """Fig 9 on SUN2012 (``full``): what :func:`run` reports."""
+    result = figure9_full(net, params, progress=progress)
+    n = int(result.counts["held-out images"].sum())
+    notes = []
+    if result.skipped:
+        notes.append(f"{len(result.skipped)} SUN2012 annotation files were unreadable, skipped.")
+    return {
+        "result": result,
+        "examples": {s: result.examples[s] for s in result.shown},
+        "top": result.top_objects,
+        "share_boundary": None,
+        "n_scored": n,
+        "scenes_table": result.counts.reset_index(),
+        "data": f"SUN2012, {len(result.scenes)} scenes, {n} held-out images",
+        "list_rule": f"top {result.top_objects} of each list; an object distinguishes a scene "
+        f"when it is in at least {100 * DISTINCT_SUPPORT:.0f}% of its images and at least "
+        f"{DISTINCT_RATIO:g} times as often as in the other scenes' images, counted from the "
+        "annotations",
+        "notes": notes,
+    }
+
+
+def run(params: dict[str, Any], progress: Callable[[str], None] | None = None) -> ItemResult:
+    """Figure 9 at ``params``'s profile: composite scenes, or SUN2012 at ``full``; the
+    informative-object lists, their precision and :func:`discovery.scene_claims`."""
+    net = discovery.load_network(params, params["network"], progress=progress)
+    if params["profile"] == "full":
+        got = _sun_run(net, params, progress)
+    else:
+        got = _composite_run(net, params)
+    result = got["result"]
+    cam, freq = result.mean_precision("overlap"), result.mean_precision("frequency")
+    n_scenes = len(result.scenes)
+    found = discovery.scene_claims(
+        result.table, result.accuracy, got["n_scored"], got["top"], got["share_boundary"],
+        data=f"{got['data']}, {params['network']} GAP features",
+    )  # fmt: skip
+    top = params["top_objects"]
+    lists = pd.concat(
+        [discovery.ranked_lists(result.table, s, top).reset_index().assign(scene=s)
+         for s in got["examples"]],
+        ignore_index=True,
+    )[["scene", "rank", "most frequent", "most overlapping the CAM"]]  # fmt: skip
+    precision = result.precision.pivot(index="scene", columns="ranking", values="precision")
+    precision = precision.reindex(result.scenes).rename_axis(columns=None).reset_index()
+    names = {"overlap": "CAM-overlap list", "frequency": "frequency list"}
+    precision = precision.rename(columns=names)
+    shown = ", ".join(got["examples"])
+    return ItemResult(
+        item="figure09",
+        profile=params["profile"],
+        headline="Share of each scene's top objects by CAM overlap that distinguish the "
+        f"scene, mean over {n_scenes} scenes (%):",
+        claims=found,
+        tables={
+            "figure09_scenes": got["scenes_table"],
+            "figure09_lists": lists,
+            "figure09_precision": precision,
+            "figure09_objects": result.table,
+        },
+        figures={"figure09_examples": discovery.scenes_figure(got["examples"])},
+        notes=got["notes"],
+        headline_value=100 * cam,
+        captions={
+            "figure09_examples": f"Held-out images of {shown} (top rows) and their CAMs for "
+            "the scene (bottom rows, red = high).",
+            "figure09_lists": f"Per scene ({shown}): its {top} most frequent objects with the "
+            f"share of its held-out images that hold them, beside the {top} "
+            "objects that most often overlap the CAM's high-activation region (pixels >= "
+            f"{params['threshold']:g} of the max cover at least 10% of the object) with the "
+            "share of its images where they do.",
+            "figure09_precision": discovery.scene_caption(
+                result.accuracy, n_scenes, cam, freq, params["network"], got["list_rule"]
+            ),
+        },
     )
