@@ -67,7 +67,6 @@ def test_small_width_option():
     "name, k",
     [
         ("alexnet-gap", 256),
-        ("alexnet*-gap", 256),
         ("vgg16-gap", 512),
         ("googlenet-gap", 832),
         ("googlenet-gmp", 832),
@@ -84,8 +83,7 @@ def test_paper_gap_structure(name, k):
     backbone_convs = [m for m in model.features.backbone.modules() if isinstance(m, nn.Conv2d)]
     added = [m for n, m in model.features.named_children() if n.startswith("cam_conv")]
     assert backbone_convs[-1].out_channels == k or name.startswith(("googlenet", "inception"))
-    widths = [512, 1024] if name == "alexnet*-gap" else [1024]
-    assert [m.out_channels for m in added] == widths
+    assert [m.out_channels for m in added] == [1024]
     assert all((m.kernel_size, m.stride, m.padding) == ((3, 3), (1, 1), (1, 1)) for m in added)
     assert added[0].in_channels == k
     assert model.pooling == ("max" if name.endswith("gmp") else "avg")
@@ -94,6 +92,23 @@ def test_paper_gap_structure(name, k):
         assert list(names)[-1] == "inception4e" and "maxpool4" not in names
     if name.startswith("inception3"):
         assert list(names)[-1] == "Mixed_6e" and "Mixed_7a" not in names
+
+
+def test_alexnet_star_gap_is_the_released_net():
+    """deploy_alexnetplusCAM_imagenet.prototxt after conv5: pool5 3x3 stride 1, conv6 and conv7
+    of 512 (3x3, pad 1, group 2) + ReLU, GAP, dropout 0.5, fc9; 13x13 - 2 = 11x11 at 224 px."""
+    model = build_model("alexnet*-gap", 5)
+    names = [n for n, _ in model.features.named_children()]
+    assert names == ["backbone", "pool5", "cam_conv0", "cam_relu0", "cam_conv", "cam_relu"]
+    pool5 = model.features.pool5
+    assert (pool5.kernel_size, pool5.stride) == (3, 1)
+    for conv, cin in ((model.features.cam_conv0, 256), (model.features.cam_conv, 512)):
+        assert (conv.in_channels, conv.out_channels, conv.groups) == (cin, 512, 2)
+        assert (conv.kernel_size, conv.stride, conv.padding) == ((3, 3), (1, 1), (1, 1))
+    assert model.classifier.weight.shape == (5, 512) and model.dropout.p == 0.5
+    with torch.no_grad():
+        _, fmap = model.eval().forward_features(torch.randn(1, 3, 224, 224))
+    assert fmap.shape == (1, 512, 11, 11)
 
 
 @pytest.mark.slow

@@ -148,12 +148,26 @@ def alexnet_gap(num_classes: int, weights=None, pretrained_enum: bool = False) -
 
 
 def alexnet_star_gap(num_classes: int, weights=None, pretrained_enum: bool = False) -> CAMNet:
-    """AlexNet*-GAP: AlexNet-GAP with two convolutional layers just before GAP.
-
-    Read here as conv5 -> 3x3 conv of 512 + ReLU -> 3x3 conv of 1024 + ReLU -> GAP (both
-    stride 1, pad 1; the map stays 13x13), i.e. one more conv than AlexNet-GAP.
-    """
-    return _paper_cam("alexnet", num_classes, weights, pretrained_enum, extra_widths=(512, 1024))
+    """AlexNet*-GAP as released (``deploy_alexnetplusCAM_imagenet.prototxt``): AlexNet up to
+    conv5 (256 x 13x13 at 224 px; the released conv5 has 384), pool5 3x3 stride 1 (11x11),
+    conv6 and conv7 of 512 (3x3, pad 1, 2 groups) + ReLU, GAP over 11x11, dropout 0.5, fc."""
+    net, loaded = _torchvision_net("alexnet", num_classes, weights, pretrained_enum)
+    features, cin = _cut("alexnet", _backbone_and_head("alexnet", net)[0])
+    if not loaded:
+        init_fresh(features)
+    added = OrderedDict(
+        [
+            ("pool5", nn.MaxPool2d(3, stride=1)),
+            ("cam_conv0", nn.Conv2d(cin, 512, 3, padding=1, groups=2)),
+            ("cam_relu0", nn.ReLU(inplace=True)),
+            ("cam_conv", nn.Conv2d(512, 512, 3, padding=1, groups=2)),
+            ("cam_relu", nn.ReLU(inplace=True)),
+        ]
+    )
+    head = nn.Sequential(added)
+    init_fresh(head)
+    body = OrderedDict([("backbone", features), *head.named_children()])
+    return CAMNet(nn.Sequential(body), 512, num_classes, dropout=0.5)
 
 
 def vgg16_gap(num_classes: int, weights=None, pretrained_enum: bool = False) -> CAMNet:
