@@ -179,3 +179,25 @@ def test_manifest_checks_the_miniature_tree(tree):
     assert report.ok, report.message
     full = manifest_check.check_dataset("sun2012", tree.root)
     assert not full.ok and "expected 16873 JPEG files" in full.message
+
+
+def test_figure9_run_at_full_on_the_miniature_tree(tree, tmp_path, monkeypatch):
+    monkeypatch.setattr(sun2012, "MIN_SCENE_IMAGES", 5)
+    monkeypatch.setattr(discovery, "load_network", lambda params, name, progress=None: tiny_net())
+    params = profiles.validate_parameters(
+        "figure09", profile="full", data_root=str(tree.root.parent), out_dir=str(tmp_path / "o"),
+        device="cpu", image_size=32, top_objects=1, threshold=0.5, num_examples=2,
+    )  # fmt: skip
+    result = sun_scenes.run(params)
+    assert result.item == "figure09" and result.coverage == "complete"
+    assert result.headline_value == 100.0  # every top-1 CAM slot is the scene's own object
+    (claim,) = result.claims  # SUN2012: only the comparison with the frequency lists
+    assert claim.claim_id == "cam_lists_beat_frequency" and claim.measured == 100.0
+    assert claim.verdict == "not tested" and "9 held-out images" in claim.reason
+    assert set(result.tables) == {
+        "figure09_scenes", "figure09_lists", "figure09_precision", "figure09_objects",
+    }  # fmt: skip
+    assert result.tables["figure09_lists"]["scene"].tolist() == ["dining room", "bathroom"]
+    assert result.tables["figure09_precision"]["CAM-overlap list"].tolist() == [1.0, 1.0, 1.0]
+    assert "100.0% distinguish" in result.captions["figure09_precision"]
+    assert list(result.figures) == ["figure09_examples"]

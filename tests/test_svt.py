@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 import cam_core  # noqa: F401  (first: makes torchvision importable)
+from cam_core.common import profiles
 from cam_core.datasets import manifest_check, svt
 from cam_core.items import textdetect
 from cam_core.nets.models import CAMNet
@@ -213,3 +214,23 @@ def test_manifest_checks_the_miniature_tree(tmp_path):
         "train.xml"
         in manifest_check.check_dataset("svt", mini.root, expected_counts={"img": 4}).message
     )
+
+
+def test_figure11_run_at_full_on_miniature_trees(tmp_path, monkeypatch):
+    make_miniature_svt(tmp_path / "svt1", train=4, test=3)
+    make_miniature_scene("sun397", tmp_path, per_class=4)
+    monkeypatch.setattr(textdetect, "load_network", lambda p, n, progress=None: whiteness_net())
+    params = profiles.validate_parameters(
+        "figure11", profile="full", data_root=str(tmp_path), out_dir=str(tmp_path / "o"),
+        device="cpu", image_size=64, positives=0, negatives=6, test_images=0, num_examples=2,
+    )  # fmt: skip
+    result = textdetect.run(params)
+    assert result.headline_value == 100.0 and result.coverage == "complete"
+    assert [c.claim_id for c in result.claims] == [
+        "text_boxes_accurate", "text_boxes_beat_image_blind", "peaks_on_text",
+    ]  # fmt: skip
+    assert {c.verdict for c in result.claims} == {"not tested"}  # 3 scored images
+    assert result.claim("text_boxes_beat_image_blind").measured == 100.0  # blind boxes: 0%
+    assert set(result.figures) == {"figure11_pairs", "figure11_test", "figure11_real_text"}
+    assert "4 SVT training images against 6 SUN397" in result.notes[0]
+    assert "on 100.0% of 3 held-out" in result.captions["figure11_boxes"]

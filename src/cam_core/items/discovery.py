@@ -75,7 +75,7 @@ __all__ = [
     "file_gap_features",
 ]
 _SCENE_STREAM = 91  # tag of the scene-sampling RNG stream
-MIN_SCORED = 20  # held-out images below which Fig 9's claims are not tested
+MIN_SCORED = 20  # scored held-out images below which a claim of Figs 9-11 is not tested
 
 
 PHOTO_NETWORK = "efficientnet-lite0"  # ImageNet-pretrained; any other name: a benchmark net
