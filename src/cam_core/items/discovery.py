@@ -11,8 +11,10 @@ per-image factor 1 / |F|, which max-normalisation removes.
 
 Fig 9 (:func:`scene_experiment`, :func:`informative_objects`): per scene category, how
 often each object occurs and how often it overlaps the high-activation region of the
-category's CAM. Figs 10-13 live in :mod:`cam_core.items.concepts`, :mod:`cam_core.items.textdetect`,
-:mod:`cam_core.items.vqa` and :mod:`cam_core.items.units`.
+category's CAM; its claims (:func:`scene_claims`), judged on 95% intervals over the list
+slots; :func:`cam_core.items.sun_scenes.run` runs the figure. Figs 10-13 live in
+:mod:`cam_core.items.concepts`, :mod:`cam_core.items.textdetect`, :mod:`cam_core.items.vqa`
+and :mod:`cam_core.items.units`.
 """
 
 from __future__ import annotations
