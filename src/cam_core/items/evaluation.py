@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from scipy.stats import t as student_t
 
 from cam_core.common import claims
 from cam_core.common.claims import Claim
@@ -30,6 +31,8 @@ __all__ = [
     "classification_errors",
     "localize",
     "pooled_seed_std",
+    "seed_dof",
+    "seed_quantile",
     "seed_se",
     "paired_seed_se",
     "paired_difference",
@@ -178,6 +181,18 @@ def pooled_seed_std(errors: Sequence[np.ndarray]) -> float | None:
     return float(np.sqrt(np.mean(var))) if var else None
 
 
+def seed_dof(errors: Sequence[np.ndarray]) -> int:
+    """Degrees of freedom of :func:`pooled_seed_std`: the sum of seeds - 1 over the rows
+    ``(seeds, N)`` trained with >= 2 seeds."""
+    return sum(e.shape[0] - 1 for e in errors if e.shape[0] >= 2)
+
+
+def seed_quantile(dof: int) -> float:
+    """The 97.5% quantile that scales a seed std estimated with ``dof`` degrees of freedom:
+    Student's t (4.30 for 2, 2.78 for 4), the normal 1.96 when nothing was estimated (0)."""
+    return float(student_t.ppf(0.975, dof)) if dof > 0 else 1.96
+
+
 def seed_se(std: float | None, n_a: int, n_b: int) -> float:
     """Standard error (points) from training seeds of the difference of two independently
     trained rows, means over ``n_a`` and ``n_b`` seeds of std ``std``; 0 when std is None."""
@@ -196,14 +211,19 @@ def paired_seed_se(a: np.ndarray, b: np.ndarray) -> float | None:
 
 
 def paired_difference(
-    a: np.ndarray, b: np.ndarray, se: float, n_boot: int = N_BOOT, seed: int = 0
+    a: np.ndarray,
+    b: np.ndarray,
+    se: float,
+    z: float = 1.96,
+    n_boot: int = N_BOOT,
+    seed: int = 0,
 ) -> tuple[float, float, float]:
     """``(difference, low, high)`` of two rows' errors (points), per-image ``(seeds, N)`` in
     percent on the same N images: a paired bootstrap over the images of the seed-averaged
-    per-image errors, each side widened by ``1.96 * se`` in quadrature (the seeds' part)."""
+    per-image errors, each side widened by ``z * se`` in quadrature (the seeds' part)."""
     est, low, high = claims.paired_bootstrap(a.mean(0), b.mean(0), n_boot=n_boot, seed=seed)
     if se > 0:  # with_seed_spread with one seed per side: s_diff = seed_std * sqrt(2) = se
-        low, high = claims.with_seed_spread(low, high, est, se / math.sqrt(2.0), 1)
+        low, high = claims.with_seed_spread(low, high, est, se / math.sqrt(2.0), 1, z=z)
     return est, low, high
 
 
@@ -216,20 +236,22 @@ def difference_claim(
     criterion: str,
     *,
     se: float,
+    z: float = 1.96,
     chance: Sequence[tuple[str, float]] = (),
     num_classes: int = 2,
     paper_diff: float | None = None,
     data: str = "",
 ) -> Claim:
     """The claim ``rule`` on the difference a - b of two rows' errors (points, per-image
-    ``(seeds, N)`` in percent; :func:`paired_difference`); "not tested" when a compared
-    network's top-1 classification error (``chance``: (name, %) pairs) is near chance."""
+    ``(seeds, N)`` in percent; :func:`paired_difference` with ``se``, ``z``); "not tested"
+    when a compared network's top-1 classification error (``chance``: (name, %)) is near
+    chance."""
     pre = [
         (not claims.near_chance(err, num_classes), f"{name} is within 10 points of chance "
          f"top-1 classification error ({err:.1f}%, chance {100 * (1 - 1 / num_classes):.0f}%)")
         for name, err in chance
     ]  # fmt: skip
-    est, low, high = paired_difference(a, b, se)
+    est, low, high = paired_difference(a, b, se, z)
     return claims.judge(
         claim_id, text, est, low, high, rule, criterion,
         unit="points", paper=paper_diff, preconditions=pre, data=data,

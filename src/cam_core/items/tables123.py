@@ -66,17 +66,23 @@ __all__ = [
 GAP_PAIRS = (("GoogLeNet-GAP", "GoogLeNet"), ("VGGnet-GAP", "VGGnet"), ("AlexNet-GAP", "AlexNet"))
 
 
-def _seed_text(std: float | None, donors: Sequence[str], metric: str) -> str:
+def _spread(rows: dict[str, np.ndarray], metric: str) -> tuple[float | None, float, str]:
+    """The seed std (points) of ``metric`` pooled over the rows ``(seeds, N)`` with several
+    seeds, the t quantile of its degrees of freedom, and a sentence on both."""
+    std = evaluation.pooled_seed_std(list(rows.values()))
+    dof = evaluation.seed_dof(list(rows.values()))
+    z = evaluation.seed_quantile(dof)
     if std is None:
-        return "one training seed per network: the interval covers the scored images only"
-    return (
-        f"widened by the seed spread: {metric} seed std {std:.2f} points, pooled over "
-        f"{', '.join(donors)} and borrowed by the networks trained with one seed"
-    )
+        return None, z, "one training seed per network: the interval covers the images only"
+    donors = ", ".join(f"{r} ({_seeds(e)})" for r, e in rows.items() if e.shape[0] >= 2)
+    text = f"widened by the seed spread: {metric} seed std {std:.2f} points pooled over "
+    text += f"{donors} ({dof} degrees of freedom, t quantile {z:.2f}), borrowed by one-seed nets"
+    return std, z, text
 
 
-def _donors(rows: dict[str, np.ndarray]) -> list[str]:
-    return [f"{row} ({e.shape[0]} seeds)" for row, e in rows.items() if e.shape[0] >= 2]
+def _seeds(errors: np.ndarray) -> str:
+    """``"3 seeds"`` / ``"1 seed"`` of per-image errors ``(seeds, N)``."""
+    return f"{errors.shape[0]} seed" + ("s" if errors.shape[0] > 1 else "")
 
 
 def _mean_std(errors: np.ndarray) -> tuple[float, float]:
@@ -100,15 +106,11 @@ def _paper_rows(number: int, key: str) -> pd.DataFrame:
     return paper.paper_table(number).set_index(key)
 
 
-def _mapping(recipe: Recipe) -> dict[str, str]:
-    return FULL if recipe.full else SMALL
-
-
 def _seed_note(recipe: Recipe) -> str:
     heads = ", ".join(paper_name(n) for n in recipe.headline if n in recipe.networks)
     if recipe.seeds == 1 or not heads:
         return "one training seed per network"
-    return f"{recipe.seeds} seeds (mean ± std) for {heads}; one seed for the others"
+    return f"{recipe.seeds} seeds for {heads}; one seed for the others"
 
 
 def _int_seeds(table: pd.DataFrame) -> pd.DataFrame:
@@ -170,15 +172,15 @@ def table1(params: dict[str, Any], progress: Callable[[str], None] | None = None
         rows.append(row)
     table = _int_seeds(pd.DataFrame(rows))
     top1 = errors["top1"]
-    std = evaluation.pooled_seed_std(list(top1.values()))
+    std, z, spread = _spread(top1, "top-1 error")
     cost = paper.paper_value("gap_classification_cost_high")  # the paper's "1-2 points"
     within = functools.partial(claims.equivalent, margin=cost)
     n = len(splits.test)
-    spread = _seed_text(std, _donors(top1), "top-1 error")
     out = []
 
     def pair(claim_id: str, text: str, a: str, b: str, words: str) -> None:
-        paper_diff = float(paper_rows.loc[a, "top1_error"] - paper_rows.loc[b, "top1_error"])
+        top1_paper = paper_rows["top1_error"]
+        paper_diff = round(float(top1_paper[a] - top1_paper[b]), 2)
         absent = [r for r in (a, b) if r not in top1]
         if absent:
             out.append(not_built_claim(claim_id, text, _missing_reason(absent[0], recipe),
@@ -189,13 +191,13 @@ def table1(params: dict[str, Any], progress: Callable[[str], None] | None = None
             f"within ±{cost:g} points"
         )
         data = (
-            f"{nets[a]} ({top1[a].shape[0]} seeds) vs {nets[b]} ({top1[b].shape[0]} seeds), "
+            f"{nets[a]} ({_seeds(top1[a])}) vs {nets[b]} ({_seeds(top1[b])}), "
             f"paired bootstrap over the {n} scored images, {spread}"
         )
         se = evaluation.seed_se(std, top1[a].shape[0], top1[b].shape[0])
         chance = [(r, _mean_std(top1[r])[0]) for r in (a, b)]
         out.append(
-            difference_claim(claim_id, text, top1[a], top1[b], within, criterion, se=se,
+            difference_claim(claim_id, text, top1[a], top1[b], within, criterion, se=se, z=z,
                              chance=chance, num_classes=splits.num_classes,
                              paper_diff=paper_diff, data=data)
         )  # fmt: skip
@@ -388,7 +390,7 @@ def _table2_rows(
         if name in evaluated:
             s = stats[name]
             net = name.split(" on ")[-1]
-            row["reproduced_by"] = _mapping(recipe).get(net, net) + (
+            row["reproduced_by"] = (FULL if recipe.full else SMALL).get(net, net) + (
                 f" ({name.split(' on ')[0].lower()})" if " on " in name else " (CAM)"
             )
             row["seeds"] = len(evaluated[name])
@@ -428,25 +430,25 @@ def _table2_claims(
         paper_diff = None
         if metric != "gt_known" and a in paper_rows.index and b in paper_rows.index:
             col = f"{metric}_error"
-            paper_diff = float(paper_rows.loc[a, col] - paper_rows.loc[b, col])
+            paper_diff = round(float(paper_rows.loc[a, col] - paper_rows.loc[b, col]), 2)
         absent = [r for r in (a, b) if r not in errors]
         if absent:
             reason = _missing_reason(absent[0], recipe)
             out.append(not_built_claim(claim_id, f"{text}: {a} vs {b}", reason, paper_diff))
             continue
         rows = {r: e[metric] for r, e in errors.items()}
-        std = evaluation.pooled_seed_std(list(rows.values()))
+        std, z, spread = _spread(rows, words)
         ea, eb = rows[a], rows[b]
         criterion = f"holds when the whole 95% interval of {a} − {b} {words} lies below 0"
         data = (
-            f"{nets[a]} ({ea.shape[0]} seeds) vs {nets[b]} ({eb.shape[0]} seeds), paired "
-            f"bootstrap over the {ea.shape[1]} scored images, "
-            + _seed_text(std, _donors(rows), words)
+            f"{nets[a]} ({_seeds(ea)}) vs {nets[b]} ({_seeds(eb)}), paired "
+            f"bootstrap over the {ea.shape[1]} scored images, {spread}"
         )
         chance = [(r, stats[r]["cls_top1_error"][0]) for r in (a, b)]
         out.append(
             difference_claim(claim_id, f"{text}: {a} vs {b}", ea, eb, BELOW, criterion,
-                             se=evaluation.seed_se(std, ea.shape[0], eb.shape[0]), chance=chance,
+                             se=evaluation.seed_se(std, ea.shape[0], eb.shape[0]), z=z,
+                             chance=chance,
                              num_classes=splits.num_classes, paper_diff=paper_diff, data=data)
         )  # fmt: skip
     return out
@@ -571,7 +573,7 @@ def table3(params: dict[str, Any], progress: Callable[[str], None] | None = None
         row["paper_top5"] = p.top5_error
         if name in stats:
             s = stats[name]
-            by = f"{base} (backprop)" if name == "Backprop" else _mapping(recipe).get(plain, net)
+            by = f"{base} (backprop)" if name == "Backprop" else net
             row.update(
                 reproduced_by=by + (" (tight+loose)" if name == heur else ""),
                 seeds=len(runs[name]),
@@ -592,40 +594,39 @@ def table3(params: dict[str, Any], progress: Callable[[str], None] | None = None
     # the heuristic: two methods on the same members; the seeds' part is the spread of the
     # per-seed differences (paired_seed_se), none with one seed
     se = evaluation.paired_seed_se(top5[heur], top5[plain])
+    z = evaluation.seed_quantile(top5[plain].shape[0] - 1)
     data = (
-        f"{net} ({top5[plain].shape[0]} seeds), both box rules on the same members, paired "
+        f"{net} ({_seeds(top5[plain])}), both box rules on the same members, paired "
         f"bootstrap over the {n_images} scored images, "
-        + ("one training seed: the interval covers the scored images only" if se is None
-           else f"widened by the per-seed differences' standard error ({se:.2f} points)")
+        + ("one training seed: the interval covers the images only" if se is None
+           else f"widened by the per-seed differences' standard error ({se:.2f} points, "
+                f"t quantile {z:.2f})")
     )  # fmt: skip
     out.append(
         difference_claim(
             "heuristic", "The tight+loose heuristic lowers top-5 localization error",
             top5[heur], top5[plain], BELOW,
             f"holds when the whole 95% interval of {heur} − {plain} top-5 loc. error lies "
-            "below 0", se=se or 0.0, chance=[chance[plain]], num_classes=splits.num_classes,
-            paper_diff=float(paper_top5[heur] - paper_top5[plain]), data=data,
+            "below 0", se=se or 0.0, z=z, chance=[chance[plain]], num_classes=splits.num_classes,
+            paper_diff=round(float(paper_top5[heur] - paper_top5[plain]), 2), data=data,
         )
     )  # fmt: skip
     # CAM against backprop: different networks; backprop's one-seed original borrows the
     # seed std of the CAM network (same family)
-    std = evaluation.pooled_seed_std([top5[plain], top5["Backprop"]])
-    n_a, n_b = top5[plain].shape[0], top5["Backprop"].shape[0]
-    se = evaluation.seed_se(std, n_a, n_b)
+    std, z, spread = _spread({plain: top5[plain], "Backprop": top5["Backprop"]}, "top-5 error")
+    se = evaluation.seed_se(std, top5[plain].shape[0], top5["Backprop"].shape[0])
     data = (
-        f"{net} ({n_a} seeds) vs {base} ({n_b} seeds), paired bootstrap over the "
-        f"{n_images} scored images, "
-        + _seed_text(std, _donors({plain: top5[plain], "Backprop": top5["Backprop"]}),
-                     "top-5 loc. error")
-    )  # fmt: skip
+        f"{net} ({_seeds(top5[plain])}) vs {base} ({_seeds(top5['Backprop'])}), paired "
+        f"bootstrap over the {n_images} scored images, {spread}"
+    )
     out.append(
         difference_claim(
             "cam-vs-backprop", "CAM localizes better than backprop saliency (top-5)",
             top5[plain], top5["Backprop"], BELOW,
             f"holds when the whole 95% interval of {plain} − Backprop top-5 loc. error lies "
-            "below 0", se=se, chance=[chance[plain], chance["Backprop"]],
+            "below 0", se=se, z=z, chance=[chance[plain], chance["Backprop"]],
             num_classes=splits.num_classes,
-            paper_diff=float(paper_top5[plain] - paper_top5["Backprop"]), data=data,
+            paper_diff=round(float(paper_top5[plain] - paper_top5["Backprop"]), 2), data=data,
         )
     )  # fmt: skip
     out.append(
