@@ -294,7 +294,7 @@ def test_write_result_publishes_tables_claims_and_status(tmp_path: Path) -> None
     assert record["status"] == "partly holds at laptop scale"
     assert (record["n_holds"], record["n_not_tested"], record["n_claims"]) == (1, 1, 2)
     assert record["value"] == 44.5 and record["paper_value"] == 43.0
-    assert record["headline_within_tolerance"] is True  # |44.5 - 43.0| <= 2 points
+    assert record["headline_within_tolerance"] is None  # the paper's tolerance: full only
     assert json.loads((folder / "status.json").read_text()) == record
     written = pd.read_csv(folder / "claims.csv")
     assert list(written["claim_id"]) == ["gap", "nin"]
@@ -313,7 +313,8 @@ def test_write_result_refuses_another_items_result(tmp_path: Path) -> None:
 def test_full_headline_outside_tolerance_is_partly_reproduced() -> None:
     result = _item_result("full")
     result.claims = [result.claims[0]]
-    assert result.status == "reproduced"  # 44.5 is within 2 points of 43.0
+    assert result.headline_within_tolerance is True  # |44.5 - 43.0| <= 2 points
+    assert result.status == "reproduced"
     far = claims_mod.ItemResult("table2", "full", "h", [result.claims[0]], headline_value=45.5)
     assert far.headline_within_tolerance is False and far.status == "partly reproduced"
 

@@ -373,8 +373,9 @@ class ItemResult:
 
     ``tables`` and ``figures`` are written as ``<name>.csv`` and ``<name>.png``; ``captions``
     (by table or figure name) are generated from the run's numbers. ``headline_value`` is
-    the item's headline metric (``profiles.yaml``); when ``headline_within_tolerance`` is not
-    given it is compared with the paper's (:func:`cam_core.common.paper.within_tolerance`).
+    the item's headline metric (``profiles.yaml``); at full, when
+    ``headline_within_tolerance`` is not given, it is compared with the paper's
+    (:func:`cam_core.common.paper.within_tolerance`).
     At smoke every claim is forced to "not tested" (:func:`smoke_claim`)."""
 
     item: str
@@ -398,7 +399,8 @@ class ItemResult:
             fail("coverage", f"one of {', '.join(COVERAGE)}", repr(self.coverage))
         if self.headline_value is not None:
             self.headline_value = _number("headline_value", self.headline_value)
-            if self.headline_within_tolerance is None:
+            # the paper's tolerance speaks of its numbers: compared at full scale only
+            if self.headline_within_tolerance is None and self.profile == "full":
                 self.headline_within_tolerance = paper.within_tolerance(
                     self.item, self.headline_value
                 )
@@ -461,7 +463,7 @@ class ItemResult:
             value=self.headline_value,
             within=self.headline_within_tolerance,
             headline=self.headline,
-            notes="; ".join(self.notes),
+            notes=" ".join(self.notes),
         )
 
 
