@@ -85,6 +85,9 @@ def test_paper_gap_structure(name, k):
     assert backbone_convs[-1].out_channels == k or name.startswith(("googlenet", "inception"))
     assert [m.out_channels for m in added] == [1024]
     assert all((m.kernel_size, m.stride, m.padding) == ((3, 3), (1, 1), (1, 1)) for m in added)
+    assert all(m.groups == 2 for m in added)  # group: 2 in the released prototxts
+    dropout = 0.5 if name == "vgg16-gap" else None  # only deploy_vgg16CAM has CAM_dropout
+    assert getattr(model.dropout, "p", None) == dropout
     assert added[0].in_channels == k
     assert model.pooling == ("max" if name.endswith("gmp") else "avg")
     names = dict(model.features.backbone.named_children())

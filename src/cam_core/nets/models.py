@@ -164,21 +164,26 @@ def init_fresh(module: nn.Module) -> None:
             raise RuntimeError(f"init_fresh: no rule for {type(m).__name__}")
 
 
-def conv_layers(cin: int, cout: int, k: int, stride: int = 1, bn: bool = True) -> list[nn.Module]:
-    """Conv k x k ('same' padding for stride 1) [+ BatchNorm] + ReLU."""
-    layers: list[nn.Module] = [nn.Conv2d(cin, cout, k, stride, k // 2, bias=not bn)]
+def conv_layers(
+    cin: int, cout: int, k: int, stride: int = 1, bn: bool = True, groups: int = 1
+) -> list[nn.Module]:
+    """Conv k x k ('same' padding for stride 1, ``groups`` groups) [+ BatchNorm] + ReLU."""
+    layers: list[nn.Module] = [nn.Conv2d(cin, cout, k, stride, k // 2, bias=not bn, groups=groups)]
     if bn:
         layers.append(nn.BatchNorm2d(cout))
     layers.append(nn.ReLU(inplace=True))
     return layers
 
 
-def cam_head(cin: int, widths: tuple[int, ...], bn: bool) -> list[tuple[str, nn.Module]]:
-    """The layers the conversion adds before GAP: 3x3, stride 1, pad 1 convs + ReLU."""
+def cam_head(
+    cin: int, widths: tuple[int, ...], bn: bool, groups: int = 1
+) -> list[tuple[str, nn.Module]]:
+    """The layers the conversion adds before GAP: 3x3, stride 1, pad 1 convs (``groups``
+    groups: 2 in the released prototxts) + ReLU."""
     named: list[tuple[str, nn.Module]] = []
     for i, cout in enumerate(widths):
         suffix = "" if i == len(widths) - 1 else f"{i}"
-        for j, layer in enumerate(conv_layers(cin, cout, 3, bn=bn)):
+        for j, layer in enumerate(conv_layers(cin, cout, 3, bn=bn, groups=groups)):
             kind = ("conv", "bn", "relu")[j] if bn else ("conv", "relu")[j]
             named.append((f"cam_{kind}{suffix}", layer))
         cin = cout

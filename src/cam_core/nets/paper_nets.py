@@ -131,15 +131,17 @@ def _paper_cam(
     pretrained_enum: bool,
     pooling: str = "avg",
     extra_widths: tuple[int, ...] = (1024,),
+    dropout: float = 0.0,
 ) -> CAMNet:
+    """Backbone cut + the released CAM head: 3x3 convs of 2 groups + ReLU, GAP, [dropout], fc."""
     net, loaded = _torchvision_net(arch, num_classes, weights, pretrained_enum)
     features, cin = _cut(arch, _backbone_and_head(arch, net)[0])
     if not loaded:
         init_fresh(features)
-    added = nn.Sequential(OrderedDict(cam_head(cin, extra_widths, bn=False)))
+    added = nn.Sequential(OrderedDict(cam_head(cin, extra_widths, bn=False, groups=2)))
     init_fresh(added)
     body = OrderedDict([("backbone", features), *added.named_children()])
-    return CAMNet(nn.Sequential(body), extra_widths[-1], num_classes, pooling)
+    return CAMNet(nn.Sequential(body), extra_widths[-1], num_classes, pooling, dropout=dropout)
 
 
 def alexnet_gap(num_classes: int, weights=None, pretrained_enum: bool = False) -> CAMNet:
@@ -171,15 +173,17 @@ def alexnet_star_gap(num_classes: int, weights=None, pretrained_enum: bool = Fal
 
 
 def vgg16_gap(num_classes: int, weights=None, pretrained_enum: bool = False) -> CAMNet:
-    """VGG16-GAP: VGG16 up to conv5_3 (512 x 14x14 at 224 px, pool5 dropped) + conv 1024 + GAP."""
-    return _paper_cam("vgg16", num_classes, weights, pretrained_enum)
+    """VGG16-GAP as released (``deploy_vgg16CAM.prototxt``): VGG16 up to conv5_3 (512 x 14x14
+    at 224 px, pool5 dropped) + conv 1024 (3x3, 2 groups) + GAP + dropout 0.5 + fc."""
+    return _paper_cam("vgg16", num_classes, weights, pretrained_enum, dropout=0.5)
 
 
 def googlenet_gap(
     num_classes: int, weights=None, pretrained_enum: bool = False, pooling: str = "avg"
 ) -> CAMNet:
-    """GoogLeNet-GAP (or -GMP): torchvision GoogLeNet (BN) up to inception4e (832 x 14x14 at
-    224 px; maxpool4, inception5a/5b dropped) + conv 1024 + GAP/GMP."""
+    """GoogLeNet-GAP (or -GMP) as released (``deploy_googlenetCAM.prototxt``): torchvision
+    GoogLeNet (BN) up to inception4e (832 x 14x14 at 224 px; maxpool4, inception5a/5b
+    dropped) + conv 1024 (3x3, 2 groups) + GAP/GMP + fc."""
     return _paper_cam("googlenet", num_classes, weights, pretrained_enum, pooling=pooling)
 
 
