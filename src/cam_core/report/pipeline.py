@@ -27,6 +27,7 @@ import yaml
 
 from cam_core import paths
 from cam_core.common import profiles, results
+from cam_core.common.deviations import deviations_markdown
 from cam_core.fingerprint import source_fingerprint
 from cam_core.report import gpu_check, launch, site
 from cam_core.report import scoreboard as report_scoreboard
@@ -49,6 +50,7 @@ SCOREBOARD_PAGE = "scoreboard"
 GUIDE_PAGES = ("own_model",)
 # Not run per profile: `make bench` executes it into results/bench/ (benchmarks/bench_cam.py).
 PERFORMANCE_PAGE = "performance"
+DIFFERENCES_PAGE = "differences.md"  # included by book/run-it-yourself.md
 KERNEL_NAME = "python3"
 
 
@@ -300,6 +302,9 @@ def publish(layout: Layout, profile: str, book_dir: Path | None = None) -> Path:
         if not target.is_file() or target.read_bytes() != page:
             results.atomic_write_bytes(target, page)
     results.atomic_write_text(book_dir / "PROFILE", profile + "\n")
+    differences = book_dir / DIFFERENCES_PAGE
+    if not differences.is_file() or differences.read_text() != deviations_markdown():
+        results.atomic_write_text(differences, deviations_markdown())
     publish_performance(book_dir)
     return book_dir
 
