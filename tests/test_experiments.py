@@ -310,3 +310,29 @@ def test_full_path_paper_networks_on_miniature_ilsvrc(ilsvrc_tree, tmp_path):
     assert orig.method == "gradcam" and bp.method == "backprop"
     # val image 2 holds boxes of two classes: only its own class's box can count
     assert (res.gt_box_labels[2] >= 0).sum() == 2
+
+
+@pytest.mark.slow
+def test_make_book_full_trains_under_torchrun_then_the_page_reads_the_caches(
+    ilsvrc_tree, tmp_path, monkeypatch
+):
+    """`cam-repro run --profile full` (what `make book PROFILE=full` runs) with NPROC=2: the
+    training stage runs under torchrun (two gloo ranks), and Table 1's page then trains
+    nothing: every model comes from the stage's cache."""
+    import io
+
+    from cam_core.report import pipeline
+
+    monkeypatch.setenv("NPROC", "2")
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    out = tmp_path / "full"
+    knobs = {"networks": FULL_NETS, "headline": [], "epochs": 1, "batch_size": 6}
+    log = io.StringIO()
+    failed = pipeline.run(
+        "full", only=["table1"], overrides=knobs, data_root=str(ilsvrc_tree),
+        device="cpu", out_dir=str(out), book=False, progress_bar=False, stream=log,
+    )  # fmt: skip
+    assert failed == 0, log.getvalue()
+    assert "training stage: torchrun on 2 rank(s) x 1 node(s)" in log.getvalue()
+    times = pd.read_csv(out / "table1" / "training_times.csv")
+    assert len(times) == 2 and times["loaded_from_cache"].all()

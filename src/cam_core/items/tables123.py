@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import json
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -672,18 +673,26 @@ def table3(params: dict[str, Any], progress: Callable[[str], None] | None = None
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Fill the model and evaluation caches of Tables 1-3 (e.g. under ``torchrun``)."""
+    """Fill the model and evaluation caches of Tables 1-3 (e.g. under ``torchrun``).
+
+    ``--params-json``: item -> the parameters its notebook gets (``cam-repro run``'s stage),
+    so that the stage fills exactly the caches the notebooks read."""
     parser = argparse.ArgumentParser(prog="python -m cam_core.items.tables123")
     parser.add_argument("--profile", default="full")
     parser.add_argument("--data-root")
     parser.add_argument("--out-dir")
     parser.add_argument("--device")
+    parser.add_argument("--params-json")
     args = parser.parse_args(argv)
-    common = {"profile": args.profile, "data_root": args.data_root, "out_dir": args.out_dir}
-    common["device"] = args.device
+    common = dict(profile=args.profile, data_root=args.data_root, out_dir=args.out_dir)
+    chosen = {item: {**common, "device": args.device} for item in ("table1", "table2", "table3")}
+    if args.params_json:
+        chosen = json.loads(args.params_json)
+        if not isinstance(chosen, dict) or not set(chosen) <= {"table1", "table2", "table3"}:
+            fail("--params-json", "a JSON object of table1/table2/table3 parameters", "others")
     started = time.perf_counter()
-    for item in ("table1", "table2", "table3"):
-        run(profiles.validate_parameters(item, **common), progress=print)
+    for item, params in chosen.items():
+        run(profiles.validate_parameters(item, **params), progress=print)
         print(f"{item}: caches filled ({time.perf_counter() - started:.0f} s)", flush=True)
 
 
