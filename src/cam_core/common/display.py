@@ -131,7 +131,7 @@ def verdict_box(result: ItemResult) -> HTML:
     if record["paper_value"] is not None:
         metric = escape(str(record["headline_metric"]))
         paper_line += f" Its number: <b>{record['paper_value']:g}</b> ({metric})."
-    here = escape(result.headline)
+    here = escape(result.headline.rstrip(": "))
     if record["value"] is not None:
         here += f": <b>{record['value']:.1f}</b>"
     rows = []
