@@ -21,10 +21,14 @@ def _params(out_dir: Path, item: str = "table2") -> dict:
     return profiles.validate_parameters(item, profile="smoke", out_dir=str(out_dir))
 
 
+def _not_built(item: str = "table2", profile: str = "smoke") -> claims_mod.ItemResult:
+    return claims_mod.ItemResult(item, profile, "", [], coverage="not built")
+
+
 def _write_good(out_dir: Path, item: str = "table2") -> dict[str, bytes]:
     with results.Experiment(_params(out_dir, item)) as exp:
         exp.write_csv(f"{item}.csv", pd.DataFrame({"a": [1, 2]}))
-        exp.write_status("not built")
+        exp.write_result(_not_built(item))
     folder = out_dir / item
     return {p.name: p.read_bytes() for p in folder.iterdir()}
 
@@ -62,7 +66,7 @@ def test_atomic_csv_failure_keeps_old_file(tmp_path: Path, monkeypatch: pytest.M
 
 def test_experiment_publishes_files_with_provenance(tmp_path: Path) -> None:
     files = _write_good(tmp_path)
-    assert set(files) == {"table2.csv", "status.json", "provenance.json"}
+    assert set(files) == {"table2.csv", "claims.csv", "status.json", "provenance.json"}
     prov = json.loads(files["provenance.json"])
     for key in ("profile", "git_commit", "packages", "device", "seed", "data_fingerprint"):
         assert key in prov
@@ -82,7 +86,7 @@ def test_experiment_publishes_files_with_provenance(tmp_path: Path) -> None:
         "headline_metric": "top-5 localization error (%), GoogLeNet-GAP",
         "value": None,
         "paper_value": 43.0,
-        "headline_within_tolerance": False,
+        "headline_within_tolerance": None,
         "notes": "",
         "n_claims": 0,
         "n_holds": 0,
@@ -101,7 +105,7 @@ def test_failure_midway_keeps_previous_results(tmp_path: Path) -> None:
     before = _write_good(tmp_path)
     with pytest.raises(RuntimeError), results.Experiment(_params(tmp_path)) as exp:
         exp.write_csv("table2.csv", pd.DataFrame({"a": [7, 7, 7]}))
-        exp.write_status("not built")
+        exp.write_result(_not_built())
         raise RuntimeError("died before the end")
     assert _files(tmp_path / "table2") == before
     assert [p.name for p in tmp_path.iterdir()] == ["table2"]
@@ -112,11 +116,11 @@ def test_killed_process_keeps_previous_results(tmp_path: Path) -> None:
     script = f"""
 import os
 import pandas as pd
-from cam_core.common import profiles, results
+from cam_core.common import claims, profiles, results
 params = profiles.validate_parameters("table2", profile="smoke", out_dir={str(tmp_path)!r})
 with results.Experiment(params) as exp:
     exp.write_csv("table2.csv", pd.DataFrame({{"a": [0]}}))
-    exp.write_status("not built")
+    exp.write_result(claims.ItemResult("table2", "smoke", "", [], coverage="not built"))
     os._exit(9)  # like SIGKILL: no cleanup runs
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True)
@@ -136,21 +140,17 @@ def test_interrupted_swap_is_recovered(tmp_path: Path) -> None:
 
 
 def test_no_status_publishes_nothing(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="write_status"), results.Experiment(_params(tmp_path)):
+    with pytest.raises(InputError, match="write_result"), results.Experiment(_params(tmp_path)):
         pass
     assert list(tmp_path.iterdir()) == []
 
 
 def test_status_values_are_checked(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="^coverage: expected one of complete, partial"):
+        claims_mod.ItemResult("table2", "smoke", "", [], coverage="done")
+    with pytest.raises(InputError, match="^result: "):
         with results.Experiment(_params(tmp_path)) as exp:
-            exp.write_status("done")
-    with pytest.raises(InputError, match="^claim_holds: "):
-        with results.Experiment(_params(tmp_path)) as exp:
-            exp.write_status("partial", claim_holds="maybe")
-    with pytest.raises(InputError, match="^coverage: "):
-        with results.Experiment(_params(tmp_path)) as exp:
-            exp.write_status("not built", reproduced_value=1.0)
+            exp.write_result({"coverage": "partial"})
     with pytest.raises(InputError, match="^name: "):
         with results.Experiment(_params(tmp_path)) as exp:
             exp.write_csv("../escape.csv", pd.DataFrame())
@@ -172,13 +172,18 @@ def test_not_yet_column() -> None:
     assert list(table["here"]) == ["not built", "not built"]
 
 
+def _held(profile: str = "smoke", value: float = 47.5) -> claims_mod.ItemResult:
+    held = claims_mod.Claim("gap", "GAP wins", 2.0, 1.0, 3.0, "points", None, "> 0", "holds")
+    return claims_mod.ItemResult(
+        "table2", profile, "", [held], headline_value=value, coverage="partial"
+    )
+
+
 def test_scoreboard_rows(tmp_path: Path) -> None:
-    with results.Experiment(_params(tmp_path, "table2")) as exp:
-        exp.write_status("partial", reproduced_value=47.5, claim_holds="yes")
+    results.write_result(_params(tmp_path, "table2"), _held())
     _write_good(tmp_path, "figure07")
     other = profiles.validate_parameters("table1", profile="cpu", out_dir=str(tmp_path))
-    with results.Experiment(other) as exp:  # a record of another profile is not counted
-        exp.write_status("complete", reproduced_value=1.0, claim_holds="no")
+    results.write_result(other, _not_built("table1", "cpu"))  # another profile: not counted
 
     path = report_scoreboard.write_scoreboard(tmp_path, "smoke")
     board = pd.read_csv(path, keep_default_na=False)
@@ -190,8 +195,8 @@ def test_scoreboard_rows(tmp_path: Path) -> None:
     # CSV cells, read back as text: blanks stay blank
     assert rows.loc["table2", "value"] == "47.5"
     assert rows.loc["table2", "paper_value"] == "43.0"
-    # smoke: the claim that held and the unbuilt part are both "not tested"
-    assert rows.loc["table2", "n_not_tested"] == 2 and rows.loc["table2", "n_holds"] == 0
+    # smoke: the claim that held is "not tested"
+    assert rows.loc["table2", "n_not_tested"] == 1 and rows.loc["table2", "n_holds"] == 0
     assert rows.loc["table1", "status"] == "not run"
     assert rows.loc["table1", "value"] == ""
     assert rows.loc["table1", "n_claims"] == 0
@@ -220,8 +225,7 @@ def test_status_and_provenance_tables(tmp_path: Path) -> None:
 
 
 def test_scoreboard_view(tmp_path: Path) -> None:
-    with results.Experiment(_params(tmp_path, "table2")) as exp:
-        exp.write_status("partial", reproduced_value=47.5, claim_holds="yes")
+    results.write_result(_params(tmp_path, "table2"), _held())
     report_scoreboard.write_scoreboard(tmp_path, "smoke")
     view = report_scoreboard.scoreboard_view(report_scoreboard.read_scoreboard(tmp_path))
     assert list(view.columns) == [
@@ -236,32 +240,42 @@ def test_scoreboard_view(tmp_path: Path) -> None:
         "top-5 localization error (%), GoogLeNet-GAP",
         "43",
         "47.5",
-        "2 not tested",
+        "1 not tested",
     ]
     assert view.loc["figure05", "paper value"] == "" == view.loc["table1", "value"]
     assert view.loc["table1", "claims"] == "none"
 
 
+H, N, T = "holds", "does not hold", "not tested"
+
+
 @pytest.mark.parametrize(
-    ("profile", "item", "coverage", "value", "holds", "word"),
+    ("profile", "item", "verdicts", "value", "word"),
     [
-        ("cpu", "table2", "complete", 60.0, "yes", "holds at laptop scale"),
-        ("cpu", "table2", "partial", 60.0, "yes", "partly holds at laptop scale"),
-        ("cpu", "table2", "complete", 60.0, "no", "does not hold at laptop scale"),
-        ("cpu", "table2", "complete", 43.0, "not tested", "not tested at laptop scale"),
+        ("cpu", "table2", [H], 60.0, "holds at laptop scale"),
+        ("cpu", "table2", [H, T], 60.0, "partly holds at laptop scale"),
+        ("cpu", "table2", [N], 60.0, "does not hold at laptop scale"),
+        ("cpu", "table2", [T], 43.0, "not tested at laptop scale"),
         # full: Table 2's paper headline is 43.0, its tolerance 2 points (data/paper)
-        ("full", "table2", "complete", 44.5, "yes", "reproduced"),
-        ("full", "table2", "complete", 45.5, "yes", "partly reproduced"),
-        ("full", "table2", "complete", 43.0, "no", "not reproduced"),
-        ("full", "table2", "not built", None, "not tested", "not run"),
-        ("full", "figure05", "complete", 30.0, "yes", "reproduced"),  # no toleranced headline
-        ("smoke", "table2", "complete", 43.0, "yes", "ran"),
+        ("full", "table2", [H], 44.5, "reproduced"),
+        ("full", "table2", [H], 45.5, "partly reproduced"),
+        ("full", "table2", [N], 43.0, "not reproduced"),
+        ("full", "table2", [], None, "not run"),
+        ("full", "figure05", [H], 30.0, "reproduced"),  # no toleranced headline
+        ("smoke", "table2", [H], 43.0, "ran"),
     ],
 )
-def test_status_words_by_scale(profile, item, coverage, value, holds, word) -> None:
-    verdicts = results.legacy_verdicts(coverage, holds)
-    assert verdicts_mod.status_word(profile, verdicts, paper.within_tolerance(item, value)) == word
+def test_status_words_by_scale(profile, item, verdicts, value, word) -> None:
+    result = claims_mod.ItemResult(
+        item, profile, "", [_claim_of(v, i) for i, v in enumerate(verdicts)], headline_value=value
+    )
+    assert result.status == word
     assert profile == "full" or "reproduced" not in word
+
+
+def _claim_of(verdict: str, i: int) -> claims_mod.Claim:
+    reason = "not built" if verdict == T else ""
+    return claims_mod.Claim(f"c{i}", "t", 1.0, 0.0, 2.0, "%", None, "", verdict, reason=reason)
 
 
 def test_the_scoreboard_legend_lists_the_words_the_code_can_write() -> None:

@@ -26,9 +26,9 @@ from typing import Any
 import pandas as pd
 
 from cam_core import paths
-from cam_core.common import paper, profiles
-from cam_core.common.claims import STATUS_COLUMNS, ItemResult, status_record
-from cam_core.common.verdicts import COVERAGE, NOT_BUILT, status_word
+from cam_core.common import profiles
+from cam_core.common.claims import STATUS_COLUMNS, ItemResult
+from cam_core.common.verdicts import NOT_BUILT
 from cam_core.validate import fail
 
 STATUS_FILE = "status.json"
@@ -37,7 +37,6 @@ FAILED_DIR = "failed"  # under out_dir: the executed copy of each notebook whose
 PROVENANCE_FILE = "provenance.json"
 SCOREBOARD_FILE = "scoreboard.csv"
 SCOREBOARD_COLUMNS = [c for c in STATUS_COLUMNS if c not in ("headline", "notes")]
-CLAIM_VALUES = ("yes", "no", "not tested")
 PACKAGES = (
     "torch",
     "torchvision",
@@ -177,7 +176,7 @@ class Experiment:
 
         with Experiment(params) as exp:
             exp.write_csv("table2.csv", table)
-            exp.write_status("not built")
+            exp.write_result(result)
     """
 
     def __init__(self, params: dict[str, Any]) -> None:
@@ -228,35 +227,6 @@ class Experiment:
             figure.savefig(handle, format=path.suffix.lstrip(".") or "png", **kwargs)
         return path
 
-    def write_status(
-        self,
-        coverage: str,
-        reproduced_value: float | None = None,
-        claim_holds: str = "not tested",
-        notes: str = "",
-    ) -> dict[str, Any]:
-        """Record what the run covers (:data:`COVERAGE`), its headline value and whether the
-        paper's claim held; the status word is decided from them (:func:`legacy_verdicts`)."""
-        if coverage not in COVERAGE:
-            fail("coverage", f"one of {', '.join(COVERAGE)}", repr(coverage))
-        if claim_holds not in CLAIM_VALUES:
-            fail("claim_holds", f"one of {', '.join(CLAIM_VALUES)}", repr(claim_holds))
-        if coverage == NOT_BUILT and (reproduced_value is not None or claim_holds != "not tested"):
-            fail("coverage", "a reproduced value or tested claim only once built", coverage)
-        item, profile = self.params["item"], self.params["profile"]
-        verdicts = legacy_verdicts(coverage, claim_holds)
-        if profile == "smoke":  # smoke numbers judge nothing
-            verdicts = ["not tested"] * len(verdicts)
-        within = paper.within_tolerance(item, reproduced_value)
-        status = status_word(profile, verdicts, within)
-        record = status_record(
-            item, profile, status, coverage, verdicts, value=reproduced_value, within=within
-        )
-        record["notes"] = notes
-        atomic_write_json(self.staging / STATUS_FILE, record)
-        self._status_written = True
-        return record
-
     def write_result(self, result: ItemResult) -> dict[str, Any]:
         """Write ``result``: each table as ``<name>.csv``, each figure as ``<name>.png``, its
         claims as ``claims.csv`` and its status record (:meth:`ItemResult.status_record`)."""
@@ -281,7 +251,7 @@ class Experiment:
             shutil.rmtree(self.staging, ignore_errors=True)
             self.staging = None
             if exc_type is None:  # publish nothing without a status record
-                fail("Experiment", "write_status() before the block ends", "no status record")
+                fail("Experiment", "write_result() before the block ends", "no status record")
             return
         wall = time.perf_counter() - self._t0
         self.provenance = provenance(self.params, wall, self._started)
@@ -310,15 +280,6 @@ def not_yet(table: pd.DataFrame) -> pd.DataFrame:
     out = table.copy()
     out["here"] = NOT_BUILT
     return out
-
-
-def legacy_verdicts(coverage: str, claim_holds: str) -> list[str]:
-    """The verdicts of an item summarised by one claim ("yes" holds, "no" does not hold)
-    and its coverage (a partial run adds an untested part, nothing built has no claims)."""
-    if coverage == NOT_BUILT:
-        return []
-    verdict = {"yes": "holds", "no": "does not hold"}.get(claim_holds, "not tested")
-    return [verdict] + (["not tested"] if coverage == "partial" else [])
 
 
 def stale_mark(out_dir: str | Path, item: str) -> str | None:
