@@ -22,9 +22,12 @@
 # **What runs.** Two parts, at this profile's scale (table of parameters below):
 #
 # 1. *Real photos.* The ImageNet-pretrained EfficientNet-Lite0 (a GAP network: last conv
-#    1280 x 7 x 7, global average pooling, one linear layer) on photos that ship with
+#    1280 channels, global average pooling, one linear layer) on photos that ship with
 #    scikit-image, scikit-learn and matplotlib: the CAM of its top-1 class beside backprop
 #    saliency and Grad-CAM of the same class, and the CAMs of the top-k classes of one photo.
+#    Its last map is 7 x 7 at 224 px input and 14 x 14, the resolution of the paper's
+#    GoogLeNet-GAP, at 448 px: the maps are shown at 14 x 14, and beside them the CAM of
+#    the same class from the 7 x 7 map (`photo_input_sizes`).
 # 2. *Held-out benchmark images.* The small GAP/GMP networks trained here on the
 #    cluttered-silhouettes benchmark (this project's laptop-scale stand-in for ILSVRC, exact
 #    object masks and boxes) beside backprop saliency of the small originals with
@@ -43,6 +46,7 @@ networks = None  # GAP/GMP networks whose CAMs are shown
 baseline_networks = None  # originals (FC layers) whose backprop saliency is shown
 photo_model = None  # ImageNet model for the photos
 photos = None  # bundled photos (cam_core.datasets.photos.PHOTO_NAMES)
+photo_input_sizes = None  # px the photos are shown to photo_model at (sets its map size)
 photo_methods = None  # maps shown for the photos: cam, backprop, gradcam
 topk_photo = None  # the photo whose top-k class CAMs are shown
 top_k = None
@@ -64,15 +68,23 @@ display.verdict_box(result)
 # %% [markdown]
 # ## 1. Real photos: EfficientNet-Lite0
 #
-# Each row: the 224 x 224 centre crop the network sees, then the maps of its top-1 class
-# (named at the left with its softmax probability). CAM and Grad-CAM in the jet colours
-# (red = high) over the photo; backprop saliency in grey, as it is usually shown, stretched
-# to its 99th percentile so that it is visible (its maximum is a single pixel). On a GAP
-# network Grad-CAM equals the CAM up to a constant factor (its channel weights are the
-# classifier row divided by the map's area; `tests/test_saliency.py` checks it).
+# Each row: the centre crop the network sees (448 x 448 for the 14 x 14 map), then the maps
+# of its top-1 class (named at the left with its softmax probability); the last column is
+# the CAM of the same class from the 7 x 7 map (the photo at 224 px), resized onto the crop.
+# CAM and Grad-CAM in the jet colours (red = high) over the photo; backprop saliency in
+# grey, as it is usually shown, stretched to its 99th percentile so that it is visible (its
+# maximum is a single pixel). On a GAP network Grad-CAM equals the CAM up to a constant
+# factor (its channel weights are the classifier row divided by the map's area;
+# `tests/test_saliency.py` checks it).
 
 # %% tags=["hide-input"]
 display.show_figure(result, "figure05_photos")
+
+# %% [markdown]
+# The top-1 class and its probability at each map resolution.
+
+# %% tags=["hide-input"]
+display.show_table(result, "figure05_photo_classes")
 
 # %% [markdown]
 # CAMs of the most probable classes of one photo, from a single forward pass (one

@@ -22,12 +22,16 @@
 #
 # **What runs.** The same ranking, with a number:
 #
-# 1. *Real photos.* The ImageNet-pretrained EfficientNet-Lite0 (last conv 1280 x 7 x 7, GAP,
-#    one linear layer). The classes are its top-1 ImageNet classes for a few bundled photos
-#    (e.g. *Egyptian cat* for `chelsea`). The image pool is a set of random crops of every
-#    photo that ships with scikit-image, scikit-learn and matplotlib. For each class, its top
-#    units by $w_k^c$; for each unit, the crops with the largest GAP value of that unit, each
-#    segmented by the unit's own map (upsampled, thresholded at a share of its max).
+# 1. *Real photos.* The ImageNet-pretrained EfficientNet-Lite0 (last conv 1280 channels,
+#    GAP, one linear layer). Its map is 7 x 7 at 224 px input and 14 x 14, the resolution of
+#    the paper's GoogLeNet-GAP, when the crops are enlarged to 448 px: the part runs once
+#    per input size of `photo_input_sizes` on the same pool, is judged on the 14 x 14 run,
+#    and shows the other beside it. The classes are its top-1 ImageNet classes for a few
+#    bundled photos (e.g. *Egyptian cat* for `chelsea`). The image pool is a set of random
+#    crops of every photo that ships with scikit-image, scikit-learn and matplotlib. For
+#    each class, its top units by $w_k^c$; for each unit, the crops with the largest GAP
+#    value of that unit, each segmented by the unit's own map (upsampled, thresholded at a
+#    share of its max).
 # 2. *Benchmark network.* The same for a small GAP network trained here on the
 #    cluttered-silhouettes benchmark (the recipe of Table 1), on its held-out test images.
 #
@@ -59,6 +63,7 @@ photo_model = None  # ImageNet CAM network for the photo part
 photos = None  # bundled photos whose top-1 classes are studied
 crops_per_photo = None  # crops of every bundled photo in the pool
 image_size = None  # crop size in pixels
+photo_input_sizes = None  # px the photo model sees each crop at, one run each (map size)
 network = None  # benchmark network (trained with Table 1's recipe)
 classes = None  # benchmark classes studied
 eval_images = None  # held-out benchmark images in the pool
@@ -89,6 +94,13 @@ display.show_table(result, "figure13_photo_classes")
 display.show_figure(result, "figure13_photos")
 
 # %% [markdown]
+# The photo part at each map resolution: the precision of the top units' top images, its
+# chance and the share of the class score the top units carry, on the same pool of crops.
+
+# %% tags=["hide-input"]
+display.show_table(result, "figure13_resolution")
+
+# %% [markdown]
 # ## 2. Benchmark network (at `full`: the Places network)
 #
 # The network trained on the cluttered-silhouettes benchmark by Table 1's recipe (cached:
@@ -102,8 +114,8 @@ display.show_figure(result, "figure13_benchmark")
 # %% [markdown]
 # ## The units, one row each
 #
-# Per unit: its network, class, rank, weight $w_k^c$, the share of its top images that
-# belong to its class (precision), and that share for a random draw (chance).
+# Per unit: its network, map resolution, class, rank, weight $w_k^c$, the share of its top
+# images that belong to its class (precision), and that share for a random draw (chance).
 
 # %% tags=["hide-input"]
 display.show_table(result, "figure13_units")

@@ -162,7 +162,7 @@ def test_run_at_smoke_returns_untested_claims_and_writes_them(tmp_path):
     """Both figures at smoke (tiny nets, one epoch, cached in tmp_path): about 10 s idle."""
     torch.manual_seed(0)
     expected = {
-        "figure05": (4, {"figure05_summary", "figure05_scores"}),
+        "figure05": (4, {"figure05_summary", "figure05_scores", "figure05_photo_classes"}),
         "figure06": (1, {"figure06_summary", "figure06_photo_scores", "figure06_scores"}),
     }
     for item, (n_claims, tables) in expected.items():

@@ -3,6 +3,7 @@ published or seeded splits exactly, bad trees as one-line errors, and Table 5's 
 code path (features x SVM, mean AP for SUN Attribute) end to end."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from torch import nn
@@ -137,3 +138,63 @@ def test_manifests_check_the_miniature_trees(tmp_path, name):
     root = root.parent if name == "sun397" else root  # SUN397/ and Partitions/ side by side
     report = manifest_check.check_dataset(name, root, expected_counts=MINIATURE_COUNTS[name])
     assert report.ok, report.message
+
+
+def test_sun397_partitions_mean_and_sd_known_answer(tmp_path):
+    """Three partitions of 6 images per class: images 1-2 train in all; tests 3-4, 5-6, 3+5.
+    Image 3 of class 0 is repainted in class 1's colour, so the SVM calls it class 1: test
+    accuracy 5/6, 6/6, 5/6 (83.33, 100, 83.33%). First 2 partitions: mean 275/3 = 91.67,
+    s.d. (50/3)/sqrt(2) = 11.79; all three (10 asked): mean 800/9 = 88.89, s.d.
+    sqrt(7500)/9 = 9.62."""
+    from PIL import Image
+
+    mini = make_miniature_scene("sun397", tmp_path, per_class=6, partitions=3)
+    parts = tmp_path / "Partitions"
+    assert sorted(p.name for p in parts.glob("Testing_*.txt")) == [
+        "Testing_01.txt", "Testing_02.txt", "Testing_03.txt"]  # fmt: skip
+    files = mini.files
+    for p, test_k in ((1, (3, 4)), (2, (5, 6)), (3, (3, 5))):
+        train = [files[c * 6 + k - 1] for c in range(3) for k in (1, 2)]
+        test = [files[c * 6 + k - 1] for c in range(3) for k in test_k]
+        (parts / f"Training_{p:02d}.txt").write_text("".join(f"/{f}\n" for f in train))
+        (parts / f"Testing_{p:02d}.txt").write_text("".join(f"/{f}\n" for f in test))
+    painted = np.broadcast_to(colour_of(1), (32, 32, 3)).astype(np.uint8)
+    Image.fromarray(painted).save(tmp_path / "SUN397" / files[2], quality=95)
+    target = sd.load_scene_dataset("sun397", tmp_path)
+    fs = table5.feature_set("googlenet-gap", colour_features(), 16)
+    for asked, accs, mean, sd_ in (
+        (2, [250 / 3, 100.0], 275 / 3, 50 / 3 / np.sqrt(2)),
+        (10, [250 / 3, 100.0, 250 / 3], 800 / 9, np.sqrt(7500) / 9),
+    ):
+        params = {"sun397_partitions": asked, "splits": 1, "train_fraction": 0.5, "seed": 0}
+        splits = table5.target_splits([target], params)
+        assert len(splits["sun397"]) == len(accs)  # the partitions present
+        tidy = table5.transfer_results([fs], [target], splits, tmp_path / "cache", cs=(1.0,))
+        table = table5.partition_table(tidy)
+        cols = [f"partition_{p:02d}" for p in range(1, len(accs) + 1)]
+        assert list(table.columns) == ["features", *cols, "mean", "mean_std"]
+        assert table[cols].iloc[0].tolist() == pytest.approx(accs)
+        assert table["mean"].iloc[0] == pytest.approx(mean)
+        assert table["mean_std"].iloc[0] == pytest.approx(sd_)
+        summary = table5.summary_table(tidy).iloc[0]  # Table 5's cell: the same mean ± s.d.
+        assert (summary["mean"], summary["std"]) == pytest.approx((mean, sd_))
+    assert table5.partition_table(tidy, "mit-indoor67").empty
+    with pytest.raises(InputError, match=r"^sun397_partitions: expected"):
+        table5.target_splits([target], {**params, "sun397_partitions": 0})
+    with pytest.raises(InputError, match=r"^partitions: expected an int >= 1"):
+        make_miniature_scene("sun397", tmp_path / "x", partitions=0)
+
+
+def test_partition_table_known_answer_by_hand():
+    tidy = pd.DataFrame({"features": ["gap", "gap", "fc7", "fc7", "gap"],
+                         "dataset": ["sun397"] * 4 + ["event8"],
+                         "split": [0, 1, 0, 1, 0],
+                         "accuracy": [50.0, 70.0, 40.0, 40.0, 99.0]})  # fmt: skip
+    table = table5.partition_table(tidy).set_index("features")
+    assert table.index.tolist() == ["gap", "fc7"]
+    assert table.loc["gap", ["partition_01", "partition_02"]].tolist() == [50.0, 70.0]
+    assert table.loc["gap", "mean"] == 60.0
+    assert table.loc["gap", "mean_std"] == pytest.approx(np.sqrt(200.0))  # 10^2 * 2 / (2 - 1)
+    assert table.loc["fc7", "mean_std"] == 0.0
+    one = table5.partition_table(tidy[tidy["split"] == 0])
+    assert one["mean_std"].tolist() == [0.0, 0.0]  # one partition: s.d. 0

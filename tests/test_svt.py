@@ -222,9 +222,12 @@ def test_figure11_run_at_full_on_miniature_trees(tmp_path, monkeypatch):
     monkeypatch.setattr(textdetect, "load_network", lambda p, n, progress=None: whiteness_net())
     params = profiles.validate_parameters(
         "figure11", profile="full", data_root=str(tmp_path), out_dir=str(tmp_path / "o"),
-        device="cpu", image_size=64, positives=0, negatives=6, test_images=0, num_examples=2,
+        device="cpu", image_size=64, input_sizes=[64], positives=0, negatives=6,
+        test_images=0, num_examples=2,
     )  # fmt: skip
     result = textdetect.run(params)
+    assert result.tables["figure11_resolution"]["map"].tolist() == ["16 x 16"]  # stride 4
+    assert set(result.tables["figure11_boxes"]["map"]) == {"16 x 16"}
     assert result.headline_value == 100.0 and result.coverage == "complete"
     assert [c.claim_id for c in result.claims] == [
         "text_boxes_accurate", "text_boxes_beat_image_blind", "peaks_on_text",

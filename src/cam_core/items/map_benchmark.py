@@ -19,15 +19,22 @@ from cam_core.common.claims import Claim, ItemResult
 from cam_core.items import evaluation
 from cam_core.items import recipe as items_recipe
 from cam_core.items.map_methods import (
+    PAPER_MAP_SIDE,
     benchmark_entries,
     box_summary,
     check_entries,
+    check_input_sizes,
     first_seed_family,
+    judged_run,
     localization_scores,
+    map_side,
     maps_for,
     photo_box_figure,
     photo_boxes,
+    photo_inputs,
     photo_panel,
+    predict,
+    resized_cams,
     summarize,
     tidy_scores,
     topk_panel,
@@ -441,41 +448,79 @@ SEED_NOTE = (
 )
 
 
-def _photo_figures(params: dict[str, Any]) -> tuple[dict[str, Figure], dict[str, str]]:
-    """Figure 5's real-photo panels (top-1 maps by method, top-k CAMs) and their captions."""
+def _photo_figures(
+    params: dict[str, Any],
+) -> tuple[dict[str, Figure], dict[str, str], pd.DataFrame]:
+    """Figure 5's real-photo panels (top-1 maps by method at the paper's map resolution, the
+    CAM of the same class at each other input size of ``photo_input_sizes`` beside them;
+    top-k CAMs), their captions and a table per photo and map of the top-1 class."""
     net = registry.build_model(params["photo_model"], 1000)
     categories = nets_pretrained.imagenet_categories()
+    sizes = check_input_sizes("photo_input_sizes", params["photo_input_sizes"])
+    sides = [map_side(net, v) for v in sizes]
+    main = judged_run(sides)
+    size, side = sizes[main], f"{sides[main]} x {sides[main]}"
     panel = photo_panel(
         net, params["photos"], categories, params["photo_methods"], params["normalisation"],
-        params["threshold"],
+        params["threshold"], size=size,
     )  # fmt: skip
+    columns = {f"{k} {side}" if k == "CAM" else k: v for k, v in panel.columns().items()}
+    found = zip(panel.names, panel.class_names, panel.probs, strict=True)
+    rows = [{"map": side, "input_px": size, "photo": n, "top1_class": c, "probability": float(p)}
+            for n, c, p in found]  # fmt: skip
+    for i, view in enumerate(sizes):
+        if i == main:
+            continue
+        other = f"{sides[i]} x {sides[i]}"
+        classes = torch.as_tensor(panel.classes)
+        columns[f"CAM {other}"] = resized_cams(
+            net, panel.names, classes, view, size, params["normalisation"]
+        )
+        x, _ = photo_inputs(panel.names, view)
+        probs, top1 = predict(net, x).softmax(1).max(1)
+        rows += [{"map": other, "input_px": view, "photo": n, "top1_class": categories[int(c)],
+                  "probability": float(p)} for n, c, p in zip(panel.names, top1, probs,
+                                                                strict=True)]  # fmt: skip
     photos = viz.map_grid(
-        panel.crops, panel.columns(), styles={"Backprop": "gray"},
+        panel.crops, columns, styles={"Backprop": "gray"},
         row_titles=panel.row_titles(), title=f"{params['photo_model']}: top-1 class maps",
     )  # fmt: skip
     crop, maps, names, probs = topk_panel(
-        net, params["topk_photo"], categories, params["top_k"], params["normalisation"]
+        net, params["topk_photo"], categories, params["top_k"], params["normalisation"], size
     )
     k = len(names)
     topk = viz.topk_strip(
-        crop, maps, names, probs, title=f"{params['topk_photo']}: CAMs of the top-{k} classes"
-    )
+        crop, maps, names, probs,
+        title=f"{params['topk_photo']}: CAMs of the top-{k} classes ({side} map)",
+    )  # fmt: skip
     top1 = ", ".join(f"{n}: {c} ({p:.2f})" for n, c, p in zip(
         panel.names, panel.class_names, panel.probs, strict=True))  # fmt: skip
+    table = pd.DataFrame(rows)
+    same = table.groupby("photo", sort=False)["top1_class"].nunique().eq(1).sum()
+    others = [(f"CAM {sides[i]} x {sides[i]}", v) for i, v in enumerate(sizes) if i != main]
     captions = {
         "figure05_photos": f"{params['photo_model']} on "
-        f"{_count(len(panel.names), 'bundled photo')}, the maps "
-        f"({', '.join(panel.columns())}) of each photo's top-1 class ({top1}).",
+        f"{_count(len(panel.names), 'bundled photo')} at {size} px (a {side} map; the "
+        f"paper's GoogLeNet-GAP: {PAPER_MAP_SIDE} x {PAPER_MAP_SIDE}), the maps "
+        f"({', '.join(columns)}) of each photo's top-1 class ({top1})"
+        + "".join(
+            f"; {c}: the CAM of the same class from the network fed the photo at "
+            f"{v} px, resized onto the crop"
+            for c, v in others
+        )
+        + ".",  # fmt: skip
         "figure05_topk": f"CAMs of the top-{k} classes of {params['topk_photo']}: "
         + ", ".join(f"{n} ({p:.2f})" for n, p in zip(names, probs, strict=True))
         + ", from one forward pass.",
+        "figure05_photo_classes": f"Each photo's top-1 class at every map resolution: the same "
+        f"class at all of them for {same} of {len(panel.names)} photos.",
     }
-    return {"figure05_photos": photos, "figure05_topk": topk}, captions
+    return {"figure05_photos": photos, "figure05_topk": topk}, captions, table
 
 
 def _figure05(params: dict[str, Any], progress: Callable[[str], None] | None) -> ItemResult:
     _say(progress, f"figure05: photo maps with {params['photo_model']}")
-    figures, captions = _photo_figures(params)
+    figures, captions, photo_classes = _photo_figures(params)
     recipe = items_recipe.recipe_for(params)
     _say(progress, "figure05: training or loading the benchmark networks")
     family = first_seed_family(params["networks"] + params["baseline_networks"], recipe)
@@ -514,7 +559,11 @@ def _figure05(params: dict[str, Any], progress: Callable[[str], None] | None) ->
         f"Share of the object's pixels highlighted by the CAM of {first} over {n} held-out "
         "benchmark images (%)",
         comp.claims,
-        tables={"figure05_summary": comp.summary, "figure05_scores": tidy_scores(comp.scores)},
+        tables={
+            "figure05_summary": comp.summary,
+            "figure05_scores": tidy_scores(comp.scores),
+            "figure05_photo_classes": photo_classes,
+        },  # fmt: skip
         figures=figures,
         notes=notes,
         headline_value=float(table.loc[first, "coverage"]),

@@ -47,6 +47,11 @@ __all__ = [
     "localization_scores",
     "summarize",
     "photo_inputs",
+    "PAPER_MAP_SIDE",
+    "map_side",
+    "judged_run",
+    "check_input_sizes",
+    "resized_cams",
     "crop_box",
     "photo_boxes",
     "maps_for",
@@ -65,6 +70,7 @@ __all__ = [
 ]
 
 CLASS_SOURCES = ("truth", "top1")
+PAPER_MAP_SIDE = 14  # GoogLeNet-GAP's last map at 224 px: the paper's CAM resolution
 PHOTO_BOXES = Path("data") / "annotations" / "photo_boxes.csv"
 
 
@@ -307,6 +313,58 @@ def photo_inputs(names: Sequence[str], size: int = 224) -> tuple[torch.Tensor, n
     return x, crops
 
 
+def map_side(model: nn.Module, size: int) -> int:
+    """Side (cells) of a CAMNet's last map for a ``size`` px square input, e.g. 7 for
+    EfficientNet-Lite0 at 224 px and 14 at 448 px (one forward pass of a blank image)."""
+    if isinstance(size, bool) or not isinstance(size, int) or size < 16:
+        fail("size", "an input size in px (int >= 16)", repr(size))
+    if not hasattr(_check_model(model), "forward_features"):
+        fail("model", "a CAMNet (forward_features)", type(model).__name__)
+    device = next(model.parameters()).device
+    with eval_mode(model), torch.inference_mode():
+        return int(
+            model.forward_features(torch.zeros(1, 3, size, size, device=device))[1].shape[-1]
+        )
+
+
+def judged_run(map_sides: Sequence[int]) -> int:
+    """Index of the run whose claims are judged: the first with the paper's map side
+    (:data:`PAPER_MAP_SIDE` cells), else the nearest to it (ties: the larger map)."""
+    sides = list(map_sides)
+    if not sides or any(isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 1
+                        for v in sides):  # fmt: skip
+        fail("map_sides", "a non-empty list of map sides (ints >= 1)", repr(sides))
+    return min(range(len(sides)), key=lambda i: (abs(sides[i] - PAPER_MAP_SIDE), -sides[i], i))
+
+
+def check_input_sizes(name: str, sizes: object) -> list[int]:
+    """``sizes`` as a list of distinct network input sizes in px (ints >= 16, one run each)."""
+    ok = isinstance(sizes, list | tuple) and bool(sizes) and len(set(sizes)) == len(sizes)
+    if not ok or any(isinstance(v, bool) or not isinstance(v, int) or v < 16 for v in sizes):
+        fail(name, "distinct input sizes in px (ints >= 16), e.g. [224, 448]", repr(sizes))
+    return [int(v) for v in sizes]
+
+
+def resized_cams(
+    model: nn.Module,
+    names: Sequence[str],
+    classes: torch.Tensor,
+    size: int,
+    out_size: int,
+    normalize: str = "max",
+) -> np.ndarray:
+    """CAMs ``(N, out_size, out_size)`` in [0, 1] of ``classes`` ``(N,)`` for the bundled
+    photos ``names`` seen at ``size`` px (its map resolution), resized (bilinear) to
+    ``out_size`` px so they lie over the same crops as another run's."""
+    x, _ = photo_inputs(names, size)
+    maps = class_maps(model, x, classes, "cam", normalize)[:, None]
+    if size != out_size:
+        maps = torch.nn.functional.interpolate(
+            maps, size=(out_size, out_size), mode="bilinear", align_corners=False
+        )
+    return maps[:, 0].clamp(0.0, 1.0).numpy()
+
+
 def crop_box(box: Sequence[float], image_shape: Sequence[int], size: int = 224) -> np.ndarray:
     """A box ``(4,)`` in a photo of ``image_shape`` ``(H, W, ...)`` -> the same box in the
     ``size`` crop :func:`~cam_core.nets.pretrained.preprocess_imagenet` makes (scaled, shifted,
@@ -417,12 +475,14 @@ def photo_panel(
     methods: Sequence[str] = tuple(METHODS),
     normalize: str = "max",
     threshold: float = 0.2,
+    size: int = 224,
 ) -> PhotoPanel:
     """Each bundled photo's top-1 class under ``model`` and that class's map by every method
-    (``"cam"``, ``"backprop"``, ``"gradcam"``), with boxes; ``categories``: class names."""
+    (``"cam"``, ``"backprop"``, ``"gradcam"``), with boxes; ``categories``: class names;
+    the photos are ``size`` px centre crops."""
     if isinstance(methods, str) or not methods or any(m not in METHODS for m in methods):
         fail("methods", f"a non-empty list among {tuple(METHODS)}", repr(methods))
-    x, crops = photo_inputs(names)
+    x, crops = photo_inputs(names, size)
     logits = predict(_check_model(model), x)
     if len(categories) != logits.shape[1]:
         fail("categories", f"{logits.shape[1]} class names", len(categories))
@@ -440,11 +500,17 @@ def photo_panel(
 
 
 def topk_panel(
-    model: nn.Module, name: str, categories: Sequence[str], k: int = 5, normalize: str = "max"
+    model: nn.Module,
+    name: str,
+    categories: Sequence[str],
+    k: int = 5,
+    normalize: str = "max",
+    size: int = 224,
 ) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
-    """CAMs of the top-``k`` classes of one bundled photo: (crop uint8 ``(S, S, 3)``, maps
-    ``(k, S, S)`` in [0, 1], class names, probabilities ``(k,)``), from one forward pass."""
-    x, crops = photo_inputs([name])
+    """CAMs of the top-``k`` classes of one bundled photo (``size`` px centre crop): (crop
+    uint8 ``(S, S, 3)``, maps ``(k, S, S)`` in [0, 1], class names, probabilities ``(k,)``),
+    from one forward pass."""
+    x, crops = photo_inputs([name], size)
     logits, top, cams = cams_for_topk(_check_model(model), x, k, normalize=normalize, relu=True)
     if len(categories) != logits.shape[1]:
         fail("categories", f"{logits.shape[1]} class names", len(categories))

@@ -40,6 +40,7 @@ from cam_core.items.discovery import (
     svm_weight,
     to_input,
 )
+from cam_core.items.map_methods import PAPER_MAP_SIDE, check_input_sizes, judged_run
 from cam_core.nets.features import cached_features, fit_linear_svm
 from cam_core.nets.models import IMAGENET_MEAN, IMAGENET_STD
 from cam_core.nets.pretrained import preprocess_imagenet
@@ -61,6 +62,8 @@ __all__ = [
     "svt_examples",
     "svt_test_panels",
     "svt_notes",
+    "resolution_tables",
+    "resolution_caption",
     "run",
 ]
 SWEEP = (0.2, 0.4, 0.6, 0.8)  # CAM thresholds also reported beside the paper's
@@ -84,6 +87,8 @@ class TextResult:
     train: TextSet
     blind_ious: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)  # (P,) each
     peak_hits: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, bool))
+    map_side: int = 0  # side of the network's last map (cells) the CAMs were made from
+    input_size: int = 0  # px the network saw each crop at
 
     @property
     def box_accuracy(self) -> float:
@@ -112,26 +117,34 @@ def text_detector(
     threshold: float = 0.2,
     seed: int = 0,
     cache_dir: str | Path | None = None,
+    input_size: int | None = None,
 ) -> TextResult:
     """Train the SVM on ``positives`` crops with text and ``negatives`` without (the same
     crops first, then others) of the train split; score detection on ``test_images`` test
     crops with and without text, and CAM boxes (``threshold`` of the max, largest component)
-    on the test crops with text; also at the thresholds of SWEEP, and trivial boxes."""
+    on the test crops with text; also at the thresholds of SWEEP, and trivial boxes. Crops
+    are ``size`` px; the network sees them resized to ``input_size`` px (None: ``size``),
+    which sets its map's resolution; boxes stay in crop pixels."""
     if negatives < positives:
         fail(
             "negatives", f"at least the {positives} positives (their crops without text)", negatives
         )
+    view = size if input_size is None else int(input_size)
     train = make_text_set(negatives, size, seed, "train")
     test = make_text_set(test_images, size, seed, "test")
     train_pos = train.with_text[:positives]
     images = np.concatenate([train_pos, train.crops])
-    maps = cached_maps(cache_dir, "text-train", model_name, model, images, size)
+
+    def maps_of(name: str, x: np.ndarray) -> torch.Tensor:
+        return cached_maps(cache_dir, f"{name}-{view}px", model_name, model, x, view)
+
+    maps = maps_of("text-train", images)
     gap = maps.mean(dim=(2, 3)).numpy()
     labels = np.r_[np.ones(positives, np.int64), np.zeros(negatives, np.int64)]
     svm = fit_linear_svm(gap, labels, seed=seed)
     weight, _ = svm_weight(svm)
-    pos_maps = cached_maps(cache_dir, "text-test-pos", model_name, model, test.with_text, size)
-    neg_maps = cached_maps(cache_dir, "text-test-neg", model_name, model, test.crops, size)
+    pos_maps = maps_of("text-test-pos", test.with_text)
+    neg_maps = maps_of("text-test-neg", test.crops)
     scores = np.r_[
         svm.decision_function(pos_maps.mean(dim=(2, 3)).numpy()),
         svm.decision_function(neg_maps.mean(dim=(2, 3)).numpy()),
@@ -174,18 +187,23 @@ def text_detector(
         train,
         blind_ious,
         np.asarray(inside, dtype=bool),
+        int(pos_maps.shape[-1]),
+        view,
     )
 
 
 def real_text_pictures(
-    model: nn.Module, weight: torch.Tensor, names: tuple[str, ...] = ("text", "page")
+    model: nn.Module,
+    weight: torch.Tensor,
+    names: tuple[str, ...] = ("text", "page"),
+    height: int = 224,
 ) -> list[np.ndarray]:
     """The text SVM's CAM on bundled photos with real text (scikit-image ``text``, ``page``):
-    per photo the whole photo at 224 px high, as the network sees it, with the CAM overlaid,
-    padded to a square (uint8)."""
+    per photo the whole photo at ``height`` px high, as the network sees it, with the CAM
+    overlaid, padded to a square (uint8)."""
     out = []
     for name in names:
-        x = preprocess_imagenet(load_photo(name), 224, crop=False)[None]
+        x = preprocess_imagenet(load_photo(name), height, crop=False)[None]
         device = next(model.parameters()).device
         with torch.inference_mode():
             fmap = model.eval().forward_features(x.to(device))[1].float().cpu()
@@ -343,6 +361,8 @@ class SvtResult:
     blind_ious: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)  # (P,) each
     peak_hits: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, bool))
     peak_shares: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0))
+    map_side: int = 0  # side of the network's last map (cells) the CAMs were made from
+    input_size: int = 0  # px the network saw each image at
 
     @property
     def box_accuracy(self) -> float:
@@ -511,6 +531,8 @@ def svt_text_detector(
         blind_ious,
         peak,
         shares,
+        side,
+        size,
     )
 
 
@@ -548,51 +570,120 @@ def svt_notes(result: SvtResult) -> list[str]:
     ]
 
 
+def _map_name(result: TextResult | SvtResult) -> str:
+    return f"{result.map_side} x {result.map_side}"
+
+
+def resolution_tables(
+    results: Sequence[TextResult | SvtResult],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The runs at several map resolutions side by side: every run's box table with its
+    ``map`` ("14 x 14") and ``input_px`` first, and one summary row per run (percent):
+    detection accuracy, box accuracy (paper's rule), mean IoU, CAM maxima on the text, chance."""
+    if not results:
+        fail("results", "at least one run", "none")
+    boxes = pd.concat([r.table.assign(map=_map_name(r), input_px=r.input_size) for r in results])
+    boxes = boxes[["map", "input_px", *results[0].table.columns]].reset_index(drop=True)
+    summary = pd.DataFrame([
+        {"map": _map_name(r), "input_px": r.input_size, "images": len(r.ious),
+         "detection_accuracy": 100 * r.detection_accuracy, "box_accuracy": 100 * r.box_accuracy,
+         "mean_iou": float(np.mean(r.ious)), "peak_on_text": 100 * r.peak_in_box,
+         "peak_chance": 100 * r.peak_chance}
+        for r in results
+    ])  # fmt: skip
+    return boxes, summary
+
+
+def resolution_caption(results: Sequence[TextResult | SvtResult], judged: int) -> str:
+    """What the runs say about map resolution, from their numbers (Markdown): the judged
+    run's box accuracy beside each other run's, and their difference with a 95% paired
+    bootstrap interval when the runs scored the same images."""
+    if not 0 <= judged < len(results):
+        fail("judged", f"an index of the {len(results)} runs", repr(judged))
+    main = results[judged]
+    text = (
+        f"Claims are judged on the {_map_name(main)} map ({main.input_size} px input, the "
+        f"paper's GoogLeNet-GAP has {PAPER_MAP_SIDE} x {PAPER_MAP_SIDE}): box accuracy "
+        f"{100 * main.box_accuracy:.1f}%, CAM maxima on the text {100 * main.peak_in_box:.1f}%."
+    )
+    for i, other in enumerate(results):
+        if i == judged:
+            continue
+        text += (
+            f" The same images at a {_map_name(other)} map ({other.input_size} px): box "
+            f"accuracy {100 * other.box_accuracy:.1f}%, maxima on the text "
+            f"{100 * other.peak_in_box:.1f}%, detection {100 * other.detection_accuracy:.1f}% "
+            f"(against {100 * main.detection_accuracy:.1f}%)."
+        )
+        if len(other.ious) == len(main.ious):
+            hits = [100.0 * (r.ious >= 0.5) for r in (main, other)]
+            d, low, high = claims.paired_bootstrap(*hits)
+            text += (
+                f" Box accuracy {_map_name(main)} minus {_map_name(other)}: {d:+.1f} points "
+                f"[{low:+.1f}, {high:+.1f}] (95% paired bootstrap over the images)."
+            )
+    return text
+
+
 def run(params: dict[str, Any], progress: Callable[[str], None] | None = None) -> ItemResult:
     """Figure 11 at ``params``'s profile: the text SVM on rendered-word crops (Street View Text
-    against SUN397 at ``full``), its CAM boxes, pictures and :func:`text_claims`."""
+    against SUN397 at ``full``), once per network input size of ``input_sizes`` (its map's
+    resolution); claims (:func:`text_claims`), pictures and headline from the run at the
+    paper's map resolution (:func:`judged_run`), the others beside it."""
     n_show = params["num_examples"]
-    common = dict(size=params["image_size"], threshold=params["threshold"], seed=params["seed"],
+    common = dict(threshold=params["threshold"], seed=params["seed"],
                   cache_dir=feature_cache(params))  # fmt: skip
-    if params["profile"] == "full":
-        net = load_network(params, params["network"], progress=progress)
-        result = svt_text_detector(
-            net, params["network"], params["data_root"], params["positives"],
-            params["negatives"], params["test_images"], device=params["device"],
-            num_examples=n_show, **common,
-        )  # fmt: skip
+    full = params["profile"] == "full"
+    net = (load_network(params, params["network"], progress=progress) if full
+           else build_model(params["network"], 1000))  # fmt: skip
+    runs: list[TextResult | SvtResult] = []
+    for view in check_input_sizes("input_sizes", params["input_sizes"]):
+        if progress is not None:
+            progress(f"figure11: text SVM at {view} px input")
+        if full:
+            runs.append(svt_text_detector(
+                net, params["network"], params["data_root"], params["positives"],
+                params["negatives"], params["test_images"], device=params["device"],
+                num_examples=n_show, size=view, **common,
+            ))  # fmt: skip
+        else:
+            runs.append(text_detector(
+                net, params["network"], params["positives"], params["negatives"],
+                params["test_images"], size=params["image_size"], input_size=view, **common,
+            ))  # fmt: skip
+    judged = judged_run([r.map_side for r in runs])
+    result = runs[judged]
+    if full:
         pairs = svt_examples(result)
         shown, boxes, words = svt_test_panels(result, n_show)
         what, data = "the union of the image's tagged word boxes", "Street View Text / SUN397"
         notes = svt_notes(result)
     else:
-        net = build_model(params["network"], 1000)
-        result = text_detector(
-            net, params["network"], params["positives"], params["negatives"],
-            params["test_images"], **common,
-        )  # fmt: skip
         pairs = examples(result.train, n_show)
-        shown, boxes, words = (
-            result.images[:n_show],
-            result.boxes[:n_show],
-            result.gt_boxes[:n_show],
-        )
+        shown, boxes, words = (result.images[:n_show], result.boxes[:n_show],
+                               result.gt_boxes[:n_show])  # fmt: skip
         what, data = "the word's exact box", "bundled photos with a rendered word"
         notes = []
-    data = f"{data}, {len(result.ious)} held-out text images, {params['network']} GAP features"
+    side = _map_name(result)
+    data = (f"{data}, {len(result.ious)} held-out text images, {params['network']} GAP "
+            f"features, {side} map ({result.input_size} px input)")  # fmt: skip
     found = text_claims(result.ious, result.blind_ious, result.peak_hits, result.peak_shares,
                         result.detection_accuracy, data)  # fmt: skip
     test_figure = box_grid(
         shown, boxes, words, captions=[f"IoU {v:.2f}" for v in result.ious[: len(shown)]],
-        maps=result.cams[: len(shown)], title=f"text SVM on {params['network']} GAP features",
+        maps=result.cams[: len(shown)],
+        title=f"text SVM on {params['network']} GAP features, {side} map",
     )  # fmt: skip
-    real = real_text_pictures(net, result.weight)
+    real = real_text_pictures(net, result.weight, height=result.input_size)
+    box_table, summary = resolution_tables(runs)
+    resolution = resolution_caption(runs, judged)
+    notes += [resolution] if len(runs) > 1 else []
     return ItemResult(
         item="figure11",
         profile=params["profile"],
-        headline=f"Held-out text images whose CAM box has IoU >= 0.5 with {what} (%):",
+        headline=f"Held-out text images whose CAM box ({side} map) has IoU >= 0.5 with {what} (%):",
         claims=found,
-        tables={"figure11_boxes": result.table},
+        tables={"figure11_boxes": box_table, "figure11_resolution": summary},
         figures={
             "figure11_pairs": image_grid(pairs, col_titles=["positive", "negative"]),
             "figure11_test": test_figure,
@@ -600,5 +691,9 @@ def run(params: dict[str, Any], progress: Callable[[str], None] | None = None) -
         },
         notes=notes,
         headline_value=100 * result.box_accuracy,
-        captions={"figure11_boxes": box_caption(result, params["network"], what)},
+        captions={
+            "figure11_boxes": box_caption(result, params["network"], what)
+            + f" Rows by map resolution ({', '.join(_map_name(r) for r in runs)}).",
+            "figure11_resolution": "Per map resolution, in % (mean IoU 0 to 1). " + resolution,
+        },
     )

@@ -32,7 +32,7 @@ from cam_core.fingerprint import weights_fingerprint
 from cam_core.items import family as items_family
 from cam_core.items import recipe as items_recipe
 from cam_core.items.discovery import cached_maps, feature_cache, network_maps, to_input
-from cam_core.items.map_methods import photo_inputs
+from cam_core.items.map_methods import check_input_sizes, judged_run, photo_inputs
 from cam_core.items.textdetect import file_maps
 from cam_core.nets import registry
 from cam_core.nets.pretrained import imagenet_categories
@@ -57,6 +57,7 @@ __all__ = [
     "units_figure",
     "unit_hits",
     "units_claim",
+    "resolution_table",
     "run",
 ]
 
@@ -215,6 +216,8 @@ class UnitsResult:
     pool_titles: list[str] | None = None  # a caption per pool image (e.g. its photo)
     class_counts: np.ndarray | None = None  # (C,) pool images labelled with each class
     error: float | None = None  # top-1 error (%) on the pool, where every image has a class
+    map_side: int | None = None  # side (cells) of the last map the units were read from
+    input_size: int | None = None  # px the network saw each pool image at
 
     @property
     def precision(self) -> float:
@@ -322,11 +325,13 @@ def photo_units(
     size: int = 224,
     seed: int = 0,
     cache_dir: str | Path | None = None,
+    input_size: int | None = None,
 ) -> tuple[UnitsResult, pd.DataFrame]:
     """Fig 13 for an ImageNet CAMNet on the bundled photos: the classes are the top-1
-    ImageNet classes of ``photos`` (centre crop); the pool is ``crops_per_photo`` crops of
-    every bundled photo, a crop labelled with its photo's class (none for other photos).
-    Returns the result and a table photo -> class, probability."""
+    ImageNet classes of ``photos`` (centre crop, 224 px); the pool is ``crops_per_photo``
+    ``size`` px crops of every bundled photo, a crop labelled with its photo's class (none
+    for other photos), seen by the network at ``input_size`` px (None: ``size``; sets the
+    map's resolution). Returns the result and a table photo -> class, probability."""
 
     x, _ = photo_inputs(list(photos))
     with torch.inference_mode():
@@ -339,12 +344,14 @@ def photo_units(
     labels = np.full(len(images), -1, dtype=np.int64)
     for p, c in zip(photos, top1, strict=True):
         labels[photo_of == pool.index(p)] = c
-    maps = cached_maps(cache_dir, f"units-photos-{size}", model_name, model, images, size)
+    view = size if input_size is None else int(input_size)
+    maps = cached_maps(cache_dir, f"units-photos-{size}-{view}px", model_name, model, images, view)
     result = class_units(
         model, images, labels, classes, [names[c] for c in classes], units_per_class,
         images_per_unit, threshold, maps=maps,
     )  # fmt: skip
     result.pool_titles = [pool[p] for p in photo_of]
+    result.map_side, result.input_size = int(maps.shape[-1]), view
     table = pd.DataFrame(
         {
             "photo": list(photos),
@@ -377,6 +384,7 @@ def benchmark_units(
         maps=maps,
     )  # fmt: skip
     result.pool_titles = [class_names[int(y)] for y in labels]
+    result.map_side, result.input_size = int(maps.shape[-1]), int(images.shape[1])
     with torch.inference_mode():
         pooled = model.pool(maps) if hasattr(model, "pool") else maps.mean(dim=(2, 3))
         predicted = model.classifier(pooled).argmax(dim=1).numpy()
@@ -505,6 +513,36 @@ def _part_claim(
     return units_claim(claim_id, text, hits, total, r.chance, pre, data)
 
 
+def resolution_table(results: Sequence[UnitsResult]) -> pd.DataFrame:
+    """One row per run of the photo part (``map``, ``input_px``): the precision of the top
+    units' top images with its hits, the chance and the top units' score share (%)."""
+    rows = []
+    for r in results:
+        hits, total = unit_hits(r)
+        rows.append({
+            "map": f"{r.map_side} x {r.map_side}", "input_px": r.input_size,
+            "top_images": total, "in_class": hits, "precision": 100.0 * hits / total,
+            "chance": 100 * r.chance, "score_share": 100 * float(np.nanmean(r.score_share)),
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _resolution_caption(table: pd.DataFrame, judged: int) -> str:
+    main = table.iloc[judged]
+    text = (
+        f"The photo part's claim is judged on the {main['map']} map ({main['input_px']} px "
+        f"input): precision {main['precision']:.1f}% (chance {main['chance']:.1f}%)."
+    )
+    for i, row in table.iterrows():
+        if i != judged:
+            text += (
+                f" The same pool at a {row['map']} map ({row['input_px']} px): "
+                f"{row['precision']:.1f}%, score share {row['score_share']:.1f}% "
+                f"(against {main['score_share']:.1f}%)."
+            )
+    return text  # fmt: skip
+
+
 def _summary(name: str, r: UnitsResult) -> str:
     return (
         f"{name}: {100 * r.precision:.1f}% of the top units' top images belong to the unit's "
@@ -519,12 +557,18 @@ def run(params: dict[str, Any], progress: Callable[[str], None] | None = None) -
     full = params["profile"] == "full"
     photo_name, network = params["photo_model"], params["network"]
     photo_net = registry.build_model(photo_name, 1000)
-    photo, photo_classes = photo_units(
+    runs = [photo_units(
         photo_net, photo_name, params["photos"], params["crops_per_photo"],
         params["units_per_class"], params["images_per_unit"], params["threshold"],
         size=params["image_size"], seed=params["seed"], cache_dir=feature_cache(params),
-    )  # fmt: skip
-    text = f"The top-weighted units of a class fire on images of that class ({photo_name})"
+        input_size=view,
+    ) for view in check_input_sizes("photo_input_sizes", params["photo_input_sizes"])]  # fmt: skip
+    judged = judged_run([r.map_side for r, _ in runs])
+    photo, photo_classes = runs[judged]
+    side = f"{photo.map_side} x {photo.map_side}"
+    resolution = resolution_table([r for r, _ in runs])
+    text = (f"The top-weighted units of a class fire on images of that class ({photo_name}, "
+            f"{side} map)")  # fmt: skip
     found = [_part_claim("photo_units", text, photo)]
     not_run = Claim(
         "places_units",
@@ -554,8 +598,10 @@ def run(params: dict[str, Any], progress: Callable[[str], None] | None = None) -
         text = f"The top-weighted units of a class fire on images of that class ({network})"
         found += [_part_claim("benchmark_units", text, second, [trained]), not_run]
         pool_caption = "its benchmark class"
+    second_map = f"{second.map_side} x {second.map_side}" if second.map_side else ""
     units_table = pd.concat(
-        [photo.table.assign(network=photo_name), second.table.assign(network=network)]
+        [r.table.assign(network=photo_name, map=f"{r.map_side} x {r.map_side}") for r, _ in runs]
+        + [second.table.assign(network=network, map=second_map)]
     )
     row_caption = (
         "Each row: one of the top units of a class (named at the left, best first), then the "
@@ -564,12 +610,16 @@ def run(params: dict[str, Any], progress: Callable[[str], None] | None = None) -
     )
     return ItemResult(
         "figure13", params["profile"],
-        f"Precision (%) of the top units' top images, {photo_name} on the bundled photos",
+        f"Precision (%) of the top units' top images, {photo_name} ({side} map) on the "
+        "bundled photos",
         found,
-        tables={"figure13_units": units_table, "figure13_photo_classes": photo_classes},
-        figures={"figure13_photos": units_figure(photo, title=f"{photo_name}: top units"),
+        tables={"figure13_units": units_table, "figure13_photo_classes": photo_classes,
+                "figure13_resolution": resolution},
+        figures={"figure13_photos": units_figure(photo, title=f"{photo_name}: top units, "
+                                                 f"{side} map"),
                  "figure13_benchmark": units_figure(second, title=title)},
-        notes=[_summary(photo_name, photo), _summary(network, second)],
+        notes=[_summary(f"{photo_name} ({side} map)", photo), _summary(network, second)]
+        + ([_resolution_caption(resolution, judged)] if len(runs) > 1 else []),
         headline_value=100 * photo.precision,
         coverage="complete" if full else "partial",
         captions={
@@ -580,5 +630,7 @@ def run(params: dict[str, Any], progress: Callable[[str], None] | None = None) -
             "that share for a random draw (chance).",
             "figure13_photo_classes": f"The classes studied: {photo_name}'s top-1 ImageNet "
             "class for each photo.",
+            "figure13_resolution": "Photo part per map resolution, in %. "
+            + _resolution_caption(resolution, judged),
         },
     )  # fmt: skip

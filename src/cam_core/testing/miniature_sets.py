@@ -159,11 +159,14 @@ def _write_class_images(
 
 
 def make_miniature_scene(
-    name: str, root: str | Path, per_class: int = 4, seed: int = 0
+    name: str, root: str | Path, per_class: int = 4, seed: int = 0, partitions: int = 2
 ) -> MiniatureScene:
     """A miniature tree of Table 5 dataset ``name`` (see :mod:`cam_core.datasets.scenes`)
     under ``root`` (the ``data_root``): 3 classes (15 for scene15, 8 for event8) of
-    ``per_class`` images, in the dataset's own layout and list files."""
+    ``per_class`` images, in the dataset's own layout and list files; SUN397 with
+    ``partitions`` published partitions (``Training_NN`` / ``Testing_NN``, half each)."""
+    if isinstance(partitions, bool) or not isinstance(partitions, int) or partitions < 1:
+        fail("partitions", "an int >= 1 (SUN397 partitions)", repr(partitions))
     root = Path(root)
     rng = np.random.default_rng(seed)
     if name == "sun397":
@@ -177,7 +180,7 @@ def make_miniature_scene(
         parts.mkdir(parents=True, exist_ok=True)
         half = per_class // 2
         first = None
-        for p in (1, 2):
+        for p in range(1, partitions + 1):
             order = rng.permutation(per_class)
             train = [files[c * per_class + i] for c in range(3) for i in order[:half]]
             test = [files[c * per_class + i] for c in range(3) for i in order[half:]]
