@@ -198,3 +198,19 @@ def test_partition_table_known_answer_by_hand():
     assert table.loc["fc7", "mean_std"] == 0.0
     one = table5.partition_table(tidy[tidy["split"] == 0])
     assert one["mean_std"].tolist() == [0.0, 0.0]  # one partition: s.d. 0
+
+
+def test_sun397_reads_only_the_partitions_asked_for(tmp_path):
+    make_miniature_scene("sun397", tmp_path, per_class=4, partitions=3)
+    every = sd.load_scene_dataset("sun397", tmp_path)
+    two = sd.load_scene_dataset("sun397", tmp_path, partitions=2)
+    assert len(every.splits) == 3 and len(two.splits) == 2
+    assert len(sd.load_scene_dataset("sun397", tmp_path, partitions=10).splits) == 3
+    files = {every.images.files[i] for s in every.splits[:2] for part in s for i in part}
+    assert set(two.images.files) == files  # the images the first two partitions list
+    with pytest.raises(InputError, match=r"^partitions: expected None for datasets other"):
+        sd.load_scene_dataset("caltech101", tmp_path, partitions=1)
+    with pytest.raises(InputError, match=r"^partitions: expected an int in 1\.\.10"):
+        sd.read_sun397(tmp_path / "SUN397", 0)
+    params = {"data_root": str(tmp_path), "images_per_class": 0, "sun397_partitions": 2}
+    assert len(table5.load_targets(["sun397"], params)[0].splits) == 2

@@ -224,7 +224,9 @@ def _folder_dataset(
 
 def read_sun397(root: str | Path, partitions: int = NUM_SPLITS) -> TargetSet:
     """SUN397 with its first ``partitions`` published partitions (50 train + 50 test per
-    class each); the images are those the partitions list."""
+    class each; fewer when fewer are present); the images are those the partitions list."""
+    if isinstance(partitions, bool) or not isinstance(partitions, int) or partitions < 1:
+        fail("partitions", f"an int in 1..{NUM_SPLITS} (SUN397 partitions)", repr(partitions))
     root = Path(root)
     part_dir = next(
         (p for p in (root / "Partitions", root.parent / "Partitions", root) if p.is_dir()
@@ -438,11 +440,16 @@ def _cap(target: TargetSet, per_class: int) -> TargetSet:
     return replace(target, splits=tuple(capped))
 
 
-def load_scene_dataset(name: str, data_root: str | Path, images_per_class: int = 0) -> TargetSet:
+def load_scene_dataset(
+    name: str, data_root: str | Path, images_per_class: int = 0, partitions: int | None = None
+) -> TargetSet:
     """Dataset ``name`` (:data:`SCENE_DATASETS`) found under ``data_root``, with its splits;
-    ``images_per_class`` > 0 caps each split's train and test images per class."""
+    ``images_per_class`` > 0 caps each split's train and test images per class;
+    ``partitions``: SUN397's first published partitions read (None: all present)."""
+    if partitions is not None and name != "sun397":
+        fail("partitions", "None for datasets other than sun397", repr(partitions))
     root = locate(name, data_root)
-    target = _READERS[name](root)
+    target = _READERS[name](root) if partitions is None else read_sun397(root, partitions)
     if images_per_class:
         target = _cap(target, int(images_per_class))
     return target

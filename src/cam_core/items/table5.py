@@ -491,7 +491,10 @@ def load_targets(
         else:
             if params.get("data_root") is None:
                 fail("data_root", f"the folder holding {name} (see data/manifests/)", "None")
-            out.append(scene_datasets.load_scene_dataset(name, params["data_root"], per_class))
+            parts = params.get("sun397_partitions") if name == "sun397" else None
+            out.append(
+                scene_datasets.load_scene_dataset(name, params["data_root"], per_class, parts)
+            )
     return out
 
 
@@ -525,16 +528,11 @@ def feature_sets_table(feature_sets: Sequence[FeatureSet]) -> pd.DataFrame:
         dims = cfeatures.extract_features(
             fs.model, torch.utils.data.TensorDataset(probe), fs.layer
         ).shape[1]
-        rows.append(
-            {
-                "features": fs.label,
-                "network": fs.name,
-                "module": fs.layer,
-                "dimensions": dims,
-                "input (px)": fs.input_size,
-                "stands in for (paper)": fs.paper_row or "no counterpart (ImageNet GAP net)",
-            }
-        )
+        rows.append({
+            "features": fs.label, "network": fs.name, "module": fs.layer, "dimensions": dims,
+            "input (px)": fs.input_size,
+            "stands in for (paper)": fs.paper_row or "no counterpart (ImageNet GAP net)",
+        })  # fmt: skip
     return pd.DataFrame(rows).set_index("features")
 
 

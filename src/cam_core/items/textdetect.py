@@ -421,7 +421,7 @@ def svt_text_detector(
                     f"svt: {part.split}.xml: {im.file}: Resolution {im.width} x {im.height}, "
                     f"image file {w} x {h}"
                 )
-    sun = scene_datasets.load_scene_dataset("sun397", data_root)
+    sun = scene_datasets.load_scene_dataset("sun397", data_root, partitions=1)
     sun_train, sun_test = sun.splits[0]
     rng = np.random.default_rng([seed, 11, 397])
     pos = _pick(rng, np.arange(len(train)), positives, "positives", "train.xml images")
