@@ -324,3 +324,39 @@ def test_one_loader_serves_every_epoch_in_the_seeded_order(monkeypatch):
     assert train.worker_count(3, ctx) == 3
     with pytest.raises(InputError, match="^num_workers: "):
         TrainConfig(num_workers=-2)
+
+
+@pytest.mark.slow
+def test_a_killed_two_rank_run_resumes_to_the_one_process_weights(tmp_path):
+    """SIGKILL rank 0 of a 2-rank gloo run after epoch 2 of 4 (torchrun then stops rank 1),
+    rerun it: it resumes from the per-epoch checkpoint and ends with the weights of one
+    uninterrupted process at the same global batch."""
+    from cam_core.nets.train import partial_checkpoint_path
+
+    script, checkpoint = tmp_path / "job.py", tmp_path / "run.pt"
+    script.write_text(RESUME_SCRIPT)
+    torchrun = Path(sys.executable).with_name("torchrun")
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+
+    def job(kill_after: int) -> subprocess.CompletedProcess:
+        cmd = [str(torchrun), "--standalone", "--nproc_per_node=2", str(script)]
+        cmd += [str(checkpoint), str(Path(__file__).parent), str(kill_after)]
+        return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+
+    killed = job(2)
+    assert killed.returncode != 0
+    assert partial_checkpoint_path(checkpoint).is_file() and not checkpoint.is_file()
+    resumed_run = job(0)
+    assert resumed_run.returncode == 0, resumed_run.stderr[-2000:]
+    assert Path(str(checkpoint) + ".epochs").read_text().split() == ["1", "2", "3", "4"]
+    resumed = toy_net()
+    history, _ = load_training_checkpoint(checkpoint, resumed)
+    assert history["epoch"].tolist() == [1, 2, 3, 4]
+
+    torch.set_num_threads(1)
+    straight = toy_net()
+    train_model(straight, toy_problem(), None, TrainConfig(epochs=4, batch_size=16, lr=0.5, seed=4))
+    for (name, a), b in zip(
+        resumed.state_dict().items(), straight.state_dict().values(), strict=True
+    ):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-5, msg=name)
