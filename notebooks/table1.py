@@ -51,6 +51,7 @@ lr = None
 optimizer = None  # sgd or adamw
 width = None  # channel multiplier of the small family
 weights = None  # full: torchvision weights file; "": <data_root>/weights/<arch>.pth
+crops = None  # single, or ten (the released ten-crop protocol)
 
 # %% tags=["hide-input"]
 import cam_core  # noqa: F401  (first: makes torchvision importable)

@@ -41,6 +41,9 @@ heuristic = None  # tight+loose
 threshold = None  # the loose boxes' share of the map's max
 box_rule = None  # paper (largest component) or released (multi-threshold generator)
 eval_images = None  # test images scored (0: all)
+crops = None  # single, or ten (ten crops' maps merged, boxed at the original size)
+backprop_variant = None  # simonyan (max over colour of |grad|) or released (sum)
+maxboxacc_holdout = None  # share of scored images held out for MaxBoxAccV2's threshold
 
 # %% tags=["hide-input"]
 import cam_core  # noqa: F401  (first: makes torchvision importable)
@@ -60,7 +63,7 @@ display.show_table(
     result,
     "table3",
     ["method", "supervision", "paper_top5", "top5", "diff_top5", "top1", "reproduced_by"]
-    + ["seeds"],
+    + ["seeds", "protocol"],
 )
 
 # %% [markdown]

@@ -310,6 +310,26 @@ def test_full_path_paper_networks_on_miniature_ilsvrc(ilsvrc_tree, tmp_path):
     assert orig.method == "gradcam" and bp.method == "backprop"
     # val image 2 holds boxes of two classes: only its own class's box can count
     assert (res.gt_box_labels[2] >= 0).sum() == 2
+    # the full profile's protocols: ten crops merged and boxed at the ORIGINAL 80 x 64 size,
+    # the released backprop (colour sum, ten crops) and tight+loose with the released boxes
+    assert profiles.validate_parameters("table2", **common)["crops"] == "ten"
+    assert profiles.validate_parameters("table3", **common)["box_rule"] == "released"
+    ten = items_evaluation.localize(family["googlenet-gap"][0], splits, recipe, "cam", crops="ten")
+    assert ten.crops == "ten" and ten.image_sizes.tolist() == [[64, 80]] * 4
+    assert (ten.pred_boxes[..., 2] <= 80).all() and (ten.pred_boxes[..., 3] <= 64).all()
+    assert (ten.gt_boxes[~np.isnan(ten.gt_boxes)] <= 80).all()  # original-size boxes
+    tl = items_evaluation.localize(
+        family["googlenet-gap"][0], splits, recipe, "cam", heuristic="tight+loose",
+        box_rule="released", crops="ten",
+    )  # fmt: skip
+    assert tl.pred_classes.shape == (4, 5) and tl.box_rule == "released_multi_threshold"
+    bp_ten = items_evaluation.localize(
+        family["googlenet"][0], splits, recipe, "backprop", crops="ten",
+        backprop_variant="released",
+    )  # fmt: skip
+    assert bp_ten.backprop_variant == "released" and bp_ten.box_hits_v2.shape == (4, 3, 100)
+    top = items_evaluation.classify_images(family["googlenet-gap"][0], splits, recipe, "ten")
+    assert top["top"].shape == (4, 3)
 
 
 @pytest.mark.slow

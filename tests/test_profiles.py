@@ -62,6 +62,7 @@ def test_smoke_defaults(fake_repo: Path) -> None:
         "optimizer": "adamw",
         "width": 0.25,
         "weights": "",
+        "crops": "single",
     }
 
 

@@ -22,6 +22,7 @@ from cam_core.items import localization
 from cam_core.items.family import Trained
 from cam_core.items.localization import LocalizationResult
 from cam_core.items.recipe import GAP_HEAD_LAYER, Recipe, Splits, is_cam, stable_hash
+from cam_core.items.tencrop_eval import CROPS, evaluate_ten_crop, ten_crop_top
 from cam_core.nets import train
 from cam_core.validate import fail
 
@@ -46,7 +47,8 @@ __all__ = [
 
 _ARRAYS = (
     "labels", "top_classes", "pred_classes", "pred_boxes", "ious", "gt_boxes", "gt_box_labels",
-    "gt_known_boxes", "gt_known_iou", "thresholds", "curve",
+    "gt_known_boxes", "gt_known_iou", "thresholds", "curve", "image_sizes", "box_hits",
+    "box_hits_v2",
 )  # fmt: skip
 
 
@@ -57,6 +59,8 @@ def _save_result(path: Path, res: LocalizationResult) -> None:
         "threshold": res.threshold,
         "heuristic": res.heuristic,
         "box_rule": res.box_rule,
+        "crops": res.crops,
+        "backprop_variant": res.backprop_variant,
         "image_size": list(res.image_size),
         "centre_size": list(res.centre_size),
         "summary": res.summary,
@@ -84,10 +88,19 @@ def localize(
     threshold: float = 0.2,
     heuristic: str | None = None,
     box_rule: str = "paper",
+    crops: str = "single",
+    backprop_variant: str = "simonyan",
 ) -> LocalizationResult:
     """:func:`localization.evaluate_localization` of one member on the scored set, cached
     under ``<out_dir>/cache/evals/``. ``method="cam"`` on an original GAP-headed net (the
-    paper's GoogLeNet row) is Grad-CAM at its last map, which equals CAM there."""
+    paper's GoogLeNet row) is Grad-CAM at its last map, which equals CAM there. ``crops``:
+    "single" (the image at the network's size) or "ten" (:mod:`tencrop_eval`, the released
+    protocol); ``backprop_variant``: "simonyan" or "released" (:data:`BACKPROP_VARIANTS`)."""
+    if crops not in CROPS:
+        fail("crops", f"one of {CROPS}", repr(crops))
+    if backprop_variant not in localization.BACKPROP_VARIANTS:
+        fail("backprop_variant", f"one of {tuple(localization.BACKPROP_VARIANTS)}",
+             repr(backprop_variant))  # fmt: skip
     layer = None
     run_method = method
     if method == "cam" and not is_cam(member.network):
@@ -95,14 +108,16 @@ def localize(
             fail("method", f"backprop or gradcam for {member.network} (no GAP head)", "cam")
         run_method, layer = "gradcam", GAP_HEAD_LAYER[member.network]
     key = stable_hash(
-        member.key, member.seed, run_method, layer, threshold, heuristic, box_rule,
+        member.key, member.seed, run_method, layer, threshold, heuristic, box_rule, crops,
+        backprop_variant if run_method == "backprop" else None,
         splits.test_fingerprint, splits.centre_size, code_fingerprint(),
     )[:20]  # fmt: skip
     path = recipe.cache / "evals" / f"{member.network.replace('*', 'star')}-{method}-{key}.npz"
     if path.is_file():
         return _load_result(path)
     ctx = train.distributed_context(recipe.device)
-    res = localization.evaluate_localization(
+    evaluate = evaluate_ten_crop if crops == "ten" else localization.evaluate_localization
+    res = evaluate(
         member.model,
         splits.test,
         method=run_method,
@@ -115,18 +130,25 @@ def localize(
         centre_size=splits.centre_size,
         max_boxes=splits.max_boxes,
         layer=layer,
+        backprop_variant=backprop_variant,
     )
     if ctx.is_main:
         _save_result(path, res)
     return res
 
 
-def classify_images(member: Trained, splits: Splits, recipe: Recipe) -> dict[str, np.ndarray]:
+def classify_images(
+    member: Trained, splits: Splits, recipe: Recipe, crops: str = "single"
+) -> dict[str, np.ndarray]:
     """Per-image classification of one member on the scored set, cached: ``labels (N,)`` and
-    the ranked classes ``top (N, k)``, k = min(5, classes)."""
+    the ranked classes ``top (N, k)``, k = min(5, classes); ``crops="ten"``: ranked by the
+    mean score of the ten crops (:func:`tencrop_eval.ten_crop_top`)."""
+    if crops not in CROPS:
+        fail("crops", f"one of {CROPS}", repr(crops))
     key = stable_hash(
-        member.key, member.seed, splits.test_fingerprint, "classify-images", code_fingerprint()
-    )[:20]
+        member.key, member.seed, splits.test_fingerprint, "classify-images", crops,
+        code_fingerprint(),
+    )[:20]  # fmt: skip
     path = recipe.cache / "evals" / f"{member.network.replace('*', 'star')}-cls-{key}.npz"
     if path.is_file():
         with np.load(path) as z:
@@ -141,9 +163,12 @@ def classify_images(member: Trained, splits: Splits, recipe: Recipe) -> dict[str
         with torch.inference_mode():
             return {"top": member.model(batch[0].to(device)).topk(k, 1).indices, "y": batch[1]}
 
-    config = train.TrainConfig(epochs=1, batch_size=recipe.batch_size, device=recipe.device)
-    out = train.map_batches(top, splits.test, config, ctx)
-    res = {"labels": np.asarray(out["y"]), "top": np.asarray(out["top"])}
+    if crops == "ten":
+        res = ten_crop_top(member.model, splits.test, k, recipe.batch_size, str(device), ctx)
+    else:
+        config = train.TrainConfig(epochs=1, batch_size=recipe.batch_size, device=recipe.device)
+        out = train.map_batches(top, splits.test, config, ctx)
+        res = {"labels": np.asarray(out["y"]), "top": np.asarray(out["top"])}
     if ctx.is_main:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.npz")
@@ -159,10 +184,12 @@ def classification_errors(images: dict[str, np.ndarray], k: int) -> np.ndarray:
     return ~(top[:, :k] == labels[:, None]).any(1)
 
 
-def classify(member: Trained, splits: Splits, recipe: Recipe) -> dict[str, float]:
+def classify(
+    member: Trained, splits: Splits, recipe: Recipe, crops: str = "single"
+) -> dict[str, float]:
     """Top-1/top-5 classification error (fractions) of one member on the scored set, cached
     (:func:`classify_images`)."""
-    images = classify_images(member, splits, recipe)
+    images = classify_images(member, splits, recipe, crops)
     err = metrics.classification_error(images["top"], images["labels"], (1, images["top"].shape[1]))
     return {"top1": err["top1"], "top5": err[f"top{images['top'].shape[1]}"]}
 

@@ -25,6 +25,7 @@ from torch.utils.data import Dataset
 
 from cam_core.core import boxes as boxes_mod
 from cam_core.core import metrics
+from cam_core.core.boxacc import box_hits
 from cam_core.core.boxes import centre_box, mean_box_size, whole_box
 from cam_core.core.cam import class_activation_maps
 from cam_core.core.methods import METHODS, map_method
@@ -34,12 +35,21 @@ from cam_core.nets.train import DistContext, TrainConfig, map_batches
 from cam_core.validate import fail
 
 __all__ = [
+    "BACKPROP_VARIANTS",
     "BOX_RULES",
     "HEURISTICS",
     "LocalizationResult",
     "evaluate_localization",
     "baseline_errors",
+    "best_iou",
+    "dataset_max_boxes",
+    "map_options",
+    "num_classes",
     "plot_maxboxacc",
+    "Standardised",
+    "check_options",
+    "subset_result",
+    "summarise",
 ]
 
 # profiles.yaml names -> cam_core.core.boxes rules
@@ -51,6 +61,8 @@ BOX_RULES = {
 }
 HEURISTICS = (None, "none", "tight+loose")
 IOU_THRESHOLD = 0.5
+# profiles.yaml backprop_variant -> the colour reduction of |d S_c / d x| (core/methods/backprop)
+BACKPROP_VARIANTS = {"simonyan": "max", "released": "sum"}
 
 
 @dataclass
@@ -62,7 +74,10 @@ class LocalizationResult:
     ``ious (N, 5)`` each guess box's best IoU with a ground-truth box of the true class;
     ``gt_boxes (N, G, 4)`` NaN-padded with ``gt_box_labels (N, G)`` (-1 = padding);
     ``gt_known_boxes (N, 4)`` / ``gt_known_iou (N,)`` the box from the true class's map.
-    ``curve`` is the MaxBoxAcc BoxAcc(tau) over ``thresholds`` (min-max maps, IoU 0.5).
+    ``curve`` is the MaxBoxAcc BoxAcc(tau) over ``thresholds`` (min-max maps, IoU 0.5), the
+    mean of the per-image hits ``box_hits (N, T)``; ``box_hits_v2 (N, 3, T)`` are MaxBoxAccV2's
+    (any component, IoU 0.3/0.5/0.7; :mod:`cam_core.core.boxacc`). ``image_sizes (N, 2)``:
+    each image's (H, W) in the boxes' coordinates (the original size under ten crops).
     """
 
     method: str
@@ -81,9 +96,14 @@ class LocalizationResult:
     gt_known_iou: np.ndarray
     thresholds: np.ndarray
     curve: np.ndarray
+    image_sizes: np.ndarray
+    box_hits: np.ndarray
+    box_hits_v2: np.ndarray
     centre_size: tuple[float, float]
     summary: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    crops: str = "single"
+    backprop_variant: str = "simonyan"
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -135,7 +155,7 @@ class LocalizationResult:
         first = np.argmax(self.gt_box_labels == self.labels[:, None], axis=1)  # (N,)
         true = self.gt_boxes[np.arange(len(self)), first]
         area = lambda b: (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])  # noqa: E731
-        side = np.sqrt(area(true) / float(np.prod(self.image_size)))
+        side = np.sqrt(area(true) / self.image_sizes.astype(float).prod(1))
         ratio = area(self.gt_known_boxes) / area(true)
         hit = self.gt_known_iou >= IOU_THRESHOLD
         rows = []
@@ -171,10 +191,11 @@ def baseline_errors(
     gt_box_labels: Sequence | None = None,
     topk: tuple[int, ...] = (1, 5),
 ) -> dict[str, float]:
-    """Localization error of one fixed ``box (4,)`` used for every guess of the model's
-    ``top_classes (N, k)``: ``{"top1", "top5", "gt_known"}`` error rates."""
+    """Localization error of one fixed ``box (4,)`` (or one per image, ``(N, 4)``) used for
+    every guess of the model's ``top_classes (N, k)``: ``{"top1", "top5", "gt_known"}``."""
     n, k = top_classes.shape
-    pred = np.broadcast_to(np.asarray(box, dtype=np.float64), (n, k, 4))
+    box = np.asarray(box, dtype=np.float64)
+    pred = np.broadcast_to(box[:, None, :] if box.ndim == 2 else box, (n, k, 4))
     ks = tuple(min(t, k) for t in topk)
     err = metrics.localization_error(top_classes, pred, labels, gt_boxes, gt_box_labels, ks)
     known = metrics.localization_error(
@@ -190,7 +211,7 @@ def baseline_errors(
 # ----------------------------------------------------------------------------- data
 
 
-class _Standardised(Dataset):
+class Standardised(Dataset):
     """Items as ``(image, label, boxes (M, 4) NaN-padded, box_labels (M,) -1-padded)`` so the
     default collate (and so :func:`train.map_batches`) batches them."""
 
@@ -218,7 +239,8 @@ class _Standardised(Dataset):
         return image, label, b, lab
 
 
-def _max_boxes(dataset: Dataset, max_boxes: int | None) -> int:
+def dataset_max_boxes(dataset: Dataset, max_boxes: int | None) -> int:
+    """The padded box count of ``dataset``'s items: ``max_boxes``, else the dataset's own."""
     if max_boxes is not None:
         if isinstance(max_boxes, bool) or not isinstance(max_boxes, int) or max_boxes < 1:
             fail("max_boxes", "a positive int or None", repr(max_boxes))
@@ -239,9 +261,7 @@ def _max_boxes(dataset: Dataset, max_boxes: int | None) -> int:
 # ----------------------------------------------------------------------------- maps
 
 
-def _best_iou(
-    pred: np.ndarray, gts: list[np.ndarray], gt_labels: list[np.ndarray], y
-) -> np.ndarray:
+def best_iou(pred: np.ndarray, gts: list[np.ndarray], gt_labels: list[np.ndarray], y) -> np.ndarray:
     """Best IoU of boxes ``pred (N, k, 4)`` with each image's ground truth of class ``y``."""
     out = np.zeros(pred.shape[:2])
     for i, (g, gl) in enumerate(zip(gts, gt_labels, strict=True)):
@@ -251,15 +271,25 @@ def _best_iou(
     return out
 
 
+def map_options(method: str, layer: str | None, backprop_variant: str) -> dict[str, object]:
+    """The options of a saliency ``method``: Grad-CAM's ``layer``, backprop's colour reduction."""
+    if backprop_variant not in BACKPROP_VARIANTS:
+        fail("backprop_variant", f"one of {tuple(BACKPROP_VARIANTS)}", repr(backprop_variant))
+    if method == "gradcam":
+        return {"layer": layer}
+    return {"reduce": BACKPROP_VARIANTS[backprop_variant]} if method == "backprop" else {}
+
+
 def _saliency_maps(
     model: nn.Module,
     images: torch.Tensor,
     classes: torch.Tensor,
     method: str,
     layer: str | None = None,
+    backprop_variant: str = "simonyan",
 ) -> torch.Tensor:
     """Backprop or Grad-CAM maps ``(N, H, W)`` at the images' size, one class per image."""
-    options = {"layer": layer} if method == "gradcam" else {}
+    options = map_options(method, layer, backprop_variant)
     return map_method(method, **options)(model, images, classes, size=tuple(images.shape[-2:]))
 
 
@@ -270,6 +300,7 @@ def _maps_for_batch(
     method: str,
     k: int,
     layer: str | None = None,
+    backprop_variant: str = "simonyan",
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """(top-k classes ``(N, k)``, their maps ``(N, k, H, W)``, true-class maps ``(N, H, W)``)."""
     size = tuple(images.shape[-2:])
@@ -284,13 +315,16 @@ def _maps_for_batch(
     with torch.inference_mode():
         top = model(images).topk(k, dim=1).indices
     maps = torch.stack(
-        [_saliency_maps(model, images, top[:, r], method, layer) for r in range(k)], 1
-    )
+        [_saliency_maps(model, images, top[:, r], method, layer, backprop_variant)
+         for r in range(k)], 1
+    )  # fmt: skip
     in_top = top == labels[:, None]
     gt_maps = maps[torch.arange(len(top)), in_top.float().argmax(1)].clone()
     missing = ~in_top.any(1)
     if bool(missing.any()):
-        gt_maps[missing] = _saliency_maps(model, images[missing], labels[missing], method, layer)
+        gt_maps[missing] = _saliency_maps(
+            model, images[missing], labels[missing], method, layer, backprop_variant
+        )
     return top, maps, gt_maps
 
 
@@ -312,6 +346,7 @@ def evaluate_localization(
     max_boxes: int | None = None,
     maxboxacc_thresholds: Sequence[float] | np.ndarray | None = None,
     layer: str | None = None,
+    backprop_variant: str = "simonyan",
 ) -> LocalizationResult:
     """Localization of ``model`` on ``dataset`` items ``(image (3, H, W), label, boxes (4,) or
     (G, 4)[, box_labels (G,)])``; returns per-image guesses and the summary (fractions).
@@ -323,7 +358,72 @@ def evaluate_localization(
     None takes this dataset's own mean and says so in ``notes``. Under ``torchrun`` each rank
     evaluates its shard (``ctx``) and every rank gets the merged result. ``layer``: the
     module whose output Grad-CAM reads (default the model's last conv map).
+    ``backprop_variant``: "simonyan" (max over colour of |grad|) or "released" (their sum).
     """
+    if method not in METHODS:
+        fail("method", f"one of {tuple(METHODS)}", repr(method))
+    if not isinstance(model, nn.Module) or not hasattr(model, "forward_features"):
+        fail("model", "a cam_core network (forward_features)", type(model).__name__)
+    heuristic, rule, k, thresholds = check_options(
+        model, dataset, method, threshold, heuristic, box_rule, topk, maxboxacc_thresholds
+    )
+    map_options(method, layer, backprop_variant)
+    config = TrainConfig(epochs=1, batch_size=batch_size, device=device)
+    data = Standardised(dataset, dataset_max_boxes(dataset, max_boxes))
+    dev = torch.device(device)
+    model.to(dev)
+
+    def one_batch(batch: tuple) -> dict[str, np.ndarray]:
+        images, labels = batch[0].to(dev), batch[1].to(dev)
+        gts = unpad_boxes(batch[2], batch[3])
+        gt_labels = [lab[lab >= 0].numpy() for lab in batch[3]]
+        top, maps, gt_maps = _maps_for_batch(
+            model, images, labels, method, k, layer, backprop_variant
+        )
+        top_np = top.cpu().numpy()
+        if heuristic == "tight+loose":
+            cls, pred = boxes_mod.tight_loose_top5(
+                maps, top_np, loose_threshold=threshold, rule=rule
+            )
+        else:
+            cls, pred = top_np, boxes_mod.boxes_from_maps(maps, threshold, rule)
+        known = boxes_mod.boxes_from_maps(gt_maps, threshold, rule)
+        y = labels.cpu().numpy()
+        hits, hits2 = box_hits(gt_maps, gts, thresholds, IOU_THRESHOLD)
+        return {
+            "labels": y,
+            "top": top_np,
+            "cls": cls,
+            "pred": pred,
+            "ious": best_iou(pred, gts, gt_labels, y),
+            "gt": batch[2].numpy(),
+            "gt_labels": batch[3].numpy(),
+            "known": known,
+            "known_iou": best_iou(known[:, None], gts, gt_labels, y)[:, 0],
+            "hits": hits,
+            "hits2": hits2,
+            "sizes": np.broadcast_to(np.array(images.shape[-2:]), (len(y), 2)),
+        }
+
+    with eval_mode(model, grad=None):
+        out = map_batches(one_batch, data, config, ctx)
+    image_size = tuple(int(s) for s in data[0][0].shape[-2:])
+    meta = {"method": method, "threshold": threshold, "heuristic": heuristic, "box_rule": rule}
+    meta["backprop_variant"] = backprop_variant
+    return summarise(out, meta, image_size, thresholds, centre_size)
+
+
+def check_options(
+    model: nn.Module,
+    dataset: Dataset,
+    method: str,
+    threshold: float,
+    heuristic: str | None,
+    box_rule: str,
+    topk: int,
+    maxboxacc_thresholds: Sequence[float] | np.ndarray | None,
+) -> tuple[str | None, str, int, np.ndarray]:
+    """:func:`evaluate_localization`'s checks -> (heuristic, box rule, k, thresholds (T,))."""
     if method not in METHODS:
         fail("method", f"one of {tuple(METHODS)}", repr(method))
     if not isinstance(model, nn.Module) or not hasattr(model, "forward_features"):
@@ -332,63 +432,25 @@ def evaluate_localization(
         fail(
             "model", "a CAMNet (GAP/GMP + linear classifier) for method 'cam'", type(model).__name__
         )
-    threshold = boxes_mod.check_fraction("threshold", threshold)
+    boxes_mod.check_fraction("threshold", threshold)
     if heuristic not in HEURISTICS:
         fail("heuristic", "None or 'tight+loose'", repr(heuristic))
     heuristic = None if heuristic == "none" else heuristic
     if box_rule not in BOX_RULES:
         fail("box_rule", f"one of {tuple(BOX_RULES)}", repr(box_rule))
-    rule = BOX_RULES[box_rule]
     if isinstance(topk, bool) or not isinstance(topk, int) or topk < 1:
         fail("topk", "a positive int", repr(topk))
     if len(dataset) == 0:
         fail("dataset", "a non-empty dataset", "0 items")
-    num_classes = _num_classes(model)
-    k = min(topk, num_classes)
+    k = min(topk, num_classes(model))
     if heuristic == "tight+loose" and k < 3:
         fail("topk", "at least 3 ranked classes for tight+loose", k)
     thresholds = np.arange(100) / 100 if maxboxacc_thresholds is None else maxboxacc_thresholds
-    thresholds = boxes_mod.check_thresholds(thresholds)
-    config = TrainConfig(epochs=1, batch_size=batch_size, device=device)
-    data = _Standardised(dataset, _max_boxes(dataset, max_boxes))
-    dev = torch.device(device)
-    model.to(dev)
-
-    def one_batch(batch: tuple) -> dict[str, np.ndarray]:
-        images, labels = batch[0].to(dev), batch[1].to(dev)
-        gts = unpad_boxes(batch[2], batch[3])
-        gt_labels = [lab[lab >= 0].numpy() for lab in batch[3]]
-        top, maps, gt_maps = _maps_for_batch(model, images, labels, method, k, layer)
-        top_np = top.cpu().numpy()
-        if heuristic == "tight+loose":
-            cls, pred = boxes_mod.tight_loose_top5(maps, top_np, loose_threshold=threshold)
-        else:
-            cls, pred = top_np, boxes_mod.boxes_from_maps(maps, threshold, rule)
-        known = boxes_mod.boxes_from_maps(gt_maps, threshold, rule)
-        y = labels.cpu().numpy()
-        curve = metrics.max_box_acc(gt_maps, gts, thresholds, IOU_THRESHOLD)["curve"][0]
-        return {
-            "labels": y,
-            "top": top_np,
-            "cls": cls,
-            "pred": pred,
-            "ious": _best_iou(pred, gts, gt_labels, y),
-            "gt": batch[2].numpy(),
-            "gt_labels": batch[3].numpy(),
-            "known": known,
-            "known_iou": _best_iou(known[:, None], gts, gt_labels, y)[:, 0],
-            # each image carries its batch's mean BoxAcc(tau): their mean over the dataset is
-            # the exact dataset curve (a per-batch sum), whatever the batches and ranks
-            "curve": np.broadcast_to(curve, (len(y), len(curve))),
-        }
-
-    with eval_mode(model, grad=None):
-        out = map_batches(one_batch, data, config, ctx)
-    image_size = tuple(int(s) for s in data[0][0].shape[-2:])
-    return _summarise(out, method, threshold, heuristic, rule, image_size, thresholds, centre_size)
+    return heuristic, BOX_RULES[box_rule], k, boxes_mod.check_thresholds(thresholds)
 
 
-def _num_classes(model: nn.Module) -> int:
+def num_classes(model: nn.Module) -> int:
+    """The classes of ``model``: its classifier's outputs, else its last Linear layer's."""
     classifier = getattr(model, "classifier", None)
     if isinstance(classifier, nn.Linear):
         return classifier.out_features
@@ -398,28 +460,29 @@ def _num_classes(model: nn.Module) -> int:
     return last[-1].out_features
 
 
-def _summarise(
+def summarise(
     out: dict[str, np.ndarray],
-    method: str,
-    threshold: float,
-    heuristic: str | None,
-    rule: str,
+    meta: dict[str, object],
     image_size: tuple[int, int],
     thresholds: np.ndarray,
     centre_size: tuple[float, float] | None,
 ) -> LocalizationResult:
+    """The :class:`LocalizationResult` of the per-image arrays ``out`` (labels, top, cls, pred,
+    ious, gt, gt_labels, known, known_iou, hits, hits2, sizes (N, 2) (H, W)) and ``meta``."""
     y, top, cls = out["labels"], out["top"], out["cls"]
     gts = unpad_boxes(out["gt"], out["gt_labels"])
     gt_labels = [lab[lab >= 0] for lab in out["gt_labels"]]
+    sizes = np.asarray(out["sizes"], dtype=np.int64).reshape(-1, 2)
     notes = []
     if centre_size is None:
-        centre_size = mean_box_size(gts, image_size)
+        centre_size = mean_box_size(gts, sizes)
         notes.append("centred-box baseline: mean box size of the evaluated set itself")
     k = top.shape[1]
     ks = (1, min(5, cls.shape[1]))
     cls_err = metrics.classification_error(top, y, (1, k))
     loc_err = metrics.localization_error(cls, out["pred"], y, gts, gt_labels, ks)
-    curve = out["curve"].mean(0)
+    hits, hits2 = np.asarray(out["hits"], bool), np.asarray(out["hits2"], bool)
+    curve = hits.mean(0)
     summary = {
         "images": float(len(y)),
         "cls_top1_error": cls_err["top1"],
@@ -429,20 +492,15 @@ def _summarise(
         "gt_known_loc": float(np.mean(out["known_iou"] >= IOU_THRESHOLD)),
         "maxboxacc": float(curve.max()),
         "maxboxacc_threshold": float(thresholds[int(curve.argmax())]),
+        "maxboxacc_v2": float(hits2.mean(0).max(1).mean()),
     }
-    for name, box in (
-        ("centre", centre_box(centre_size, image_size)),
-        ("whole", whole_box(image_size)),
-    ):
+    for name, box in (("centre", centre_box(centre_size, sizes)), ("whole", whole_box(sizes))):
         err = baseline_errors(box, top, y, gts, gt_labels)
         summary[f"{name}_top1_error"] = err["top1"]
         summary[f"{name}_top5_error"] = err["top5"]
         summary[f"{name}_gt_known_loc"] = 1.0 - err["gt_known"]
     return LocalizationResult(
-        method=method,
-        threshold=threshold,
-        heuristic=heuristic,
-        box_rule=rule,
+        **meta,
         image_size=image_size,
         labels=y,
         top_classes=top,
@@ -455,10 +513,32 @@ def _summarise(
         gt_known_iou=out["known_iou"],
         thresholds=thresholds,
         curve=curve,
+        image_sizes=sizes,
+        box_hits=hits,
+        box_hits_v2=hits2,
         centre_size=(float(centre_size[0]), float(centre_size[1])),
         summary=summary,
         notes=notes,
     )
+
+
+def subset_result(res: LocalizationResult, index: np.ndarray) -> LocalizationResult:
+    """``res`` restricted to the images ``index`` (ints), its summary recomputed on them (the
+    centred box keeps ``res``'s size)."""
+    index = np.asarray(index, dtype=np.int64)
+    out = {
+        "labels": res.labels, "top": res.top_classes, "cls": res.pred_classes,
+        "pred": res.pred_boxes, "ious": res.ious, "gt": res.gt_boxes,
+        "gt_labels": res.gt_box_labels, "known": res.gt_known_boxes,
+        "known_iou": res.gt_known_iou, "hits": res.box_hits, "hits2": res.box_hits_v2,
+        "sizes": res.image_sizes,
+    }  # fmt: skip
+    meta = {k: getattr(res, k) for k in ("method", "threshold", "heuristic", "box_rule")}
+    meta.update(crops=res.crops, backprop_variant=res.backprop_variant)
+    sub = summarise({k: v[index] for k, v in out.items()}, meta, res.image_size,
+                    res.thresholds, res.centre_size)  # fmt: skip
+    sub.notes = list(res.notes)
+    return sub
 
 
 def plot_maxboxacc(curves: pd.DataFrame, threshold: float = 0.2):
