@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from cam_core.items import concepts, discovery, textdetect, vqa
+from cam_core.items import concepts, concepts_coco, discovery, textdetect, vqa
 from cam_core.nets.features import fit_linear_svm
 from cam_core.synthetic import composites as synthetic_composites
 from cam_core.synthetic import text as synthetic_text
@@ -118,7 +118,7 @@ def test_hard_negative_mining_picks_the_confusing_negatives():
     def fit(x, y, seed=0):
         return fit_linear_svm(x, y, cs=(1.0,), seed=seed)
 
-    svms, history = concepts.mine_concept(pos, neg, 10, 1, 10, seed=0, fit=fit)
+    svms, history = concepts_coco.mine_concept(pos, neg, 10, 1, 10, seed=0, fit=fit)
     assert history["negatives"].tolist() == [10, 20] and len(svms) == 2
     assert history["pool_fp_rate"].iloc[-1] <= history["pool_fp_rate"].iloc[0]
     assert (svms[-1].decision_function(hard) < svms[0].decision_function(hard)).all()
@@ -198,8 +198,8 @@ def test_questions_and_bag_of_words():
         (lambda: synthetic_composites.make_composites(np.array([[0]]), 8), "size"),
         (lambda: discovery.sample_scene_objects(["mars"], 2, 0, "train"), "scenes"),
         (lambda: concepts.captioned_pool(4, ["mirror"], 64, 0, "train"), "concepts"),
-        (lambda: concepts.mine_concept(np.ones((2, 2)), np.ones((3, 2)), 0, 1, 1), "start"),
-        (lambda: concepts.mine_concept(np.ones((2, 2)), np.ones((3, 2)), 2, 1, 5), "neg"),
+        (lambda: concepts_coco.mine_concept(np.ones((2, 2)), np.ones((3, 2)), 0, 1, 1), "start"),
+        (lambda: concepts_coco.mine_concept(np.ones((2, 2)), np.ones((3, 2)), 2, 1, 5), "neg"),
         (lambda: synthetic_text.make_text_set(0), "n"),
         (lambda: synthetic_text.font_path("Nope.ttf"), "name"),
         (lambda: vqa.vqa_images(0, 64, 0, "train"), "n"),

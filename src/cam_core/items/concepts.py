@@ -33,18 +33,10 @@ from cam_core.common.claims import Claim, ItemResult
 from cam_core.common.viz import image_grid, overlay
 from cam_core.items import discovery
 from cam_core.items.concepts_coco import (
-    ARTICLES,
-    FUNCTION_WORDS,
     CaptionConceptResult,
-    caption_claim,
-    caption_concept_experiment,
-    caption_concept_figure,
     caption_verdict,
     figure10_full,
     mine_concept,
-    named_categories,
-    phrase_images,
-    unrelated_images,
 )
 from cam_core.items.discovery import (
     MIN_SCORED,  # scored held-out images below which a claim of Figs 9-11 is not tested
@@ -67,24 +59,12 @@ __all__ = [
     "has_phrase",
     "shows_concept",
     "concept_targets",
-    "mine_concept",
     "ConceptResult",
     "concept_experiment",
     "concept_figure",
     "peak_claims",
     "concept_table",
     "run",
-    "ARTICLES",
-    "FUNCTION_WORDS",
-    "phrase_images",
-    "unrelated_images",
-    "named_categories",
-    "CaptionConceptResult",
-    "caption_concept_experiment",
-    "figure10_full",
-    "caption_concept_figure",
-    "caption_claim",
-    "caption_verdict",
 ]
 
 # A concept: the objects it names, the phrase captions use for them, the ground it needs.

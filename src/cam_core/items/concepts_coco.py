@@ -40,7 +40,6 @@ __all__ = [
     "caption_concept_experiment",
     "figure10_full",
     "caption_concept_figure",
-    "caption_claim",
     "caption_verdict",
 ]
 _STREAM = 10  # the same RNG stream tag as cam_core.items.concepts' captioned pools
@@ -320,23 +319,6 @@ def caption_concept_figure(result: CaptionConceptResult):
     return image_grid([result.images, bottom], row_titles=["image", "CAM"],
                       captions=[wrap, [""] * len(bottom)], title=f'"{result.concept}"',
                       fontsize=7)  # fmt: skip
-
-
-def _peaks_hold(rate: float, chance: float) -> str:
-    """The legacy point criterion: CAM peaks on the named objects in at least half of the
-    images and at least twice as often as chance."""
-    return "yes" if rate >= 0.5 and rate >= 2 * chance else "no"
-
-
-def caption_claim(results: Sequence[CaptionConceptResult]) -> str:
-    """Legacy point check over the phrases whose CAM peaks were scored against instance boxes
-    ("yes"/"no"; "not tested" when none was). The page's verdicts are
-    :func:`cam_core.items.concepts.peak_claims`, with intervals."""
-    scored = [r for r in results if len(r.hits)]
-    if not scored:
-        return "not tested"
-    rate = float(np.mean([r.peak_rate for r in scored]))
-    return _peaks_hold(rate, float(np.mean([r.chance for r in scored])))
 
 
 def caption_verdict(results: Sequence[CaptionConceptResult], network: str) -> str:

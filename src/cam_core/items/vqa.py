@@ -32,7 +32,7 @@ from cam_core.core.boxes import box_cover, peak_in_box
 from cam_core.core.cam import class_activation_maps
 from cam_core.datasets import coco
 from cam_core.datasets.base import FileImages
-from cam_core.items import concepts, discovery
+from cam_core.items import concepts_coco, discovery
 from cam_core.items.discovery import cached_maps, input_size, peak_hits
 from cam_core.nets.train import TrainConfig, train_model
 from cam_core.synthetic import silhouettes as sil
@@ -382,7 +382,7 @@ def _score_cams(net: VQABaseline, model: nn.Module, files: FileImages, input_siz
     for q, i in zip(val_qa["question"], val_qa["image_id"], strict=True):
         group = by_image.get(int(i))
         present = sorted(set(group["category"])) if group is not None else []
-        named.append(concepts.named_categories(q, present) if present else [])
+        named.append(concepts_coco.named_categories(q, present) if present else [])
     picks = np.flatnonzero([bool(n) for n in named])
     if limit < len(picks):
         rng = np.random.default_rng([seed, _STREAM, 1])
