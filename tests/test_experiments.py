@@ -333,6 +333,32 @@ def test_full_path_paper_networks_on_miniature_ilsvrc(ilsvrc_tree, tmp_path):
 
 
 @pytest.mark.slow
+def test_full_tables_2_and_3_run_the_released_protocols(ilsvrc_tree, tmp_path):
+    """Tables 2 and 3 through run(params) at full: ten crops, the released backprop, Table
+    3's released tight+loose, MaxBoxAccV2 with its threshold from 1 held-out image of 4."""
+    common = {"profile": "full", "data_root": str(ilsvrc_tree), "out_dir": str(tmp_path)}
+    common["device"] = "cpu"
+    t2 = tables123.run(
+        profiles.validate_parameters(
+            "table2", **common, networks=["googlenet-gap"], baseline_networks=["googlenet"]
+        )
+    )
+    rows = t2.tables["table2"].set_index("method")
+    assert rows.loc["GoogLeNet-GAP", "protocol"] == "ten crops, paper boxes"
+    assert rows.loc["Backprop on GoogLeNet", "protocol"] == (
+        "ten crops, paper boxes, |grad| summed over colour"
+    )
+    assert np.isfinite(rows.loc["GoogLeNet-GAP", "maxboxacc_v2_heldout"])
+    assert any("1 of the 4 evaluated images" in n and "3 images are scored" in n for n in t2.notes)
+    t3 = tables123.run(profiles.validate_parameters("table3", **common))
+    rows = t3.tables["table3"].set_index("method")
+    assert rows.loc["GoogLeNet-GAP (heuristics)", "protocol"] == (
+        "ten crops, released boxes, tight+loose"
+    )
+    assert "bboxCombine" in t3.captions["table3"]
+
+
+@pytest.mark.slow
 def test_make_book_full_trains_under_torchrun_then_the_page_reads_the_caches(
     ilsvrc_tree, tmp_path, monkeypatch
 ):

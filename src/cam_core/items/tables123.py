@@ -596,7 +596,7 @@ def table3(params: dict[str, Any], progress: Callable[[str], None] | None = None
                 + (
                     f"Paper boxes: the tight threshold is this project's assumption; the loose "
                     f"one is {t:g} of the map's maximum."
-                    if rule == "paper"
+                    if rule in ("paper", "largest_component")
                     else "Released boxes: the loose and tight boxes are the released generator's "
                     "first and second (ILSVRC_evaluate_bbox.m's bboxCombine)."
                 )
