@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 import threading
 import time
 import urllib.error
@@ -38,6 +39,8 @@ LOCAL_SCHEMES = {"data", "blob", "about", "chrome", "chrome-untrusted", "chrome-
 # Pages whose source has math; MathJax must have rendered it.
 MATH_PAGES = {"intro"}
 ITEMS = set(profiles.item_names())
+# Where this machine keeps the checkout, its home and its temporary files: never on a page.
+MACHINE_PATHS = {str(ROOT), str(ROOT.resolve()), f"{Path.home()}/", f"{tempfile.gettempdir()}/"}
 
 
 def toc_pages() -> list[str]:
@@ -195,7 +198,7 @@ def _page_problems(browser: object, page: str, item: bool) -> list[str]:
         if raw in text:
             problems.append(f"{page}: raw TeX {raw!r} left in the text")
     html = browser.execute_script("return document.querySelector('main').innerHTML")
-    for path in {str(ROOT), str(ROOT.resolve()), "/tmp/pytest-of-"}:
+    for path in MACHINE_PATHS:
         if path in html:
             problems.append(f"{page}: shows the absolute path {path}")
     overflow = browser.execute_script(

@@ -1,5 +1,6 @@
 """Training loop: schedules by hand, a separable toy learned exactly, checkpoints, DDP parity."""
 
+import itertools
 import os
 import subprocess
 import sys
@@ -269,6 +270,21 @@ RESUME_SCRIPT = textwrap.dedent(
 )
 
 
+def _assert_resumed_equals_uninterrupted(checkpoint: Path, atol: float) -> None:
+    """The resumed run's checkpoint holds 4 epochs and the weights of one process trained
+    without interruption (RESUME_SCRIPT's config)."""
+    resumed = toy_net()
+    history, _ = load_training_checkpoint(checkpoint, resumed)
+    assert history["epoch"].tolist() == [1, 2, 3, 4]
+    torch.set_num_threads(1)
+    straight = toy_net()
+    train_model(straight, toy_problem(), None, TrainConfig(epochs=4, batch_size=16, lr=0.5, seed=4))
+    for (name, a), b in zip(
+        resumed.state_dict().items(), straight.state_dict().values(), strict=True
+    ):
+        torch.testing.assert_close(a, b, rtol=0, atol=atol, msg=name)
+
+
 @pytest.mark.slow
 def test_a_killed_run_resumes_to_the_uninterrupted_weights(tmp_path):
     """SIGKILL after epoch 2 of 4, rerun: the run resumes from its per-epoch checkpoint
@@ -290,17 +306,7 @@ def test_a_killed_run_resumes_to_the_uninterrupted_weights(tmp_path):
     seen = Path(str(checkpoint) + ".epochs").read_text().split()
     assert seen == ["1", "2", "3", "4"]  # the rerun trained epochs 3 and 4 only
     assert checkpoint.is_file() and not partial_checkpoint_path(checkpoint).exists()
-    resumed = toy_net()
-    history, _ = load_training_checkpoint(checkpoint, resumed)
-    assert history["epoch"].tolist() == [1, 2, 3, 4]
-
-    torch.set_num_threads(1)
-    straight = toy_net()
-    train_model(straight, toy_problem(), None, TrainConfig(epochs=4, batch_size=16, lr=0.5, seed=4))
-    for (name, a), b in zip(
-        resumed.state_dict().items(), straight.state_dict().values(), strict=True
-    ):
-        torch.testing.assert_close(a, b, rtol=0, atol=1e-6, msg=name)
+    _assert_resumed_equals_uninterrupted(checkpoint, atol=1e-6)
 
 
 def test_one_loader_serves_every_epoch_in_the_seeded_order(monkeypatch):
@@ -316,6 +322,10 @@ def test_one_loader_serves_every_epoch_in_the_seeded_order(monkeypatch):
         order += order[:1]
         assert list(sampler) == order[1::2] and len(sampler) == 3
     assert list(train.ShardSampler(5, 0, ctx, shuffle=False)) == [1, 3]
+    for n, world, shuffle in itertools.product(range(8), (1, 2, 3), (True, False)):
+        for rank in range(world):  # the length is computed without drawing the order
+            s = train.ShardSampler(n, 0, train.DistContext(rank, world), shuffle)
+            assert len(s) == len(list(s)), (n, world, rank, shuffle)
     monkeypatch.setattr(train.os, "sched_getaffinity", lambda _: set(range(16)), raising=False)
     monkeypatch.setenv("LOCAL_WORLD_SIZE", "2")
     assert train.worker_count(train.AUTO_WORKERS, ctx) == 7  # 16 cores / 2 ranks, less one
@@ -349,14 +359,4 @@ def test_a_killed_two_rank_run_resumes_to_the_one_process_weights(tmp_path):
     resumed_run = job(0)
     assert resumed_run.returncode == 0, resumed_run.stderr[-2000:]
     assert Path(str(checkpoint) + ".epochs").read_text().split() == ["1", "2", "3", "4"]
-    resumed = toy_net()
-    history, _ = load_training_checkpoint(checkpoint, resumed)
-    assert history["epoch"].tolist() == [1, 2, 3, 4]
-
-    torch.set_num_threads(1)
-    straight = toy_net()
-    train_model(straight, toy_problem(), None, TrainConfig(epochs=4, batch_size=16, lr=0.5, seed=4))
-    for (name, a), b in zip(
-        resumed.state_dict().items(), straight.state_dict().values(), strict=True
-    ):
-        torch.testing.assert_close(a, b, rtol=0, atol=1e-5, msg=name)
+    _assert_resumed_equals_uninterrupted(checkpoint, atol=1e-5)

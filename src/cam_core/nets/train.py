@@ -189,7 +189,10 @@ class ShardSampler(Sampler[int]):
         return iter(self._indices())
 
     def __len__(self) -> int:
-        return len(self._indices())
+        # len(_indices()) without drawing the permutation: it is read at every step
+        n, world = self.n, self.ctx.world_size
+        padded = n + min((-n) % world, n) if self.shuffle else n  # the wrap repeats <= n
+        return max(0, -(-(padded - self.ctx.rank) // world))
 
 
 def _loader(

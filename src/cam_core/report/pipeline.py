@@ -303,8 +303,9 @@ def publish(layout: Layout, profile: str, book_dir: Path | None = None) -> Path:
             results.atomic_write_bytes(target, page)
     results.atomic_write_text(book_dir / "PROFILE", profile + "\n")
     differences = book_dir / DIFFERENCES_PAGE
-    if not differences.is_file() or differences.read_text() != deviations_markdown():
-        results.atomic_write_text(differences, deviations_markdown())
+    text = deviations_markdown()
+    if not differences.is_file() or differences.read_text() != text:
+        results.atomic_write_text(differences, text)
     publish_performance(book_dir)
     return book_dir
 
