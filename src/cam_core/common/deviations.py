@@ -42,7 +42,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
         "Table 3",
         "ILSVRC 2012 test set",
         "ILSVRC 2012 validation set",
-        "the test labels are not public; val errors run a little lower than test errors",
+        "the test labels are not public; the size of the val-test gap is not measured here",
     ),
     Deviation(
         "network",
@@ -52,7 +52,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
         "keeps a conv5 of 384 channels",
         "torchvision's AlexNet (64-192-384-256-256, no LRN, no groups) and GoogLeNet with "
         "BatchNorm, with their ImageNet weights; AlexNet*-GAP's conv5 has 256 channels",
-        "classification errors of the AlexNet rows can differ by a few points",
+        "classification errors of the AlexNet rows can differ (by how much is not measured here)",
         "weights= (a converted state dict of the same torchvision architecture)",
     ),
     Deviation(
@@ -70,7 +70,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
         "CAMs merged back in image coordinates (mergeTenCrop.m) and boxed at the original size",
         "the released ten-crop protocol at full (crops=ten, cam_core.core.tencrop); at cpu "
         "and smoke one squashed crop for every network, boxes scored in the crop's space",
-        "single-crop classification error is typically 1-2 points higher than ten-crop",
+        "at cpu, errors from one crop, whose gap to ten crops is not measured here",
         "crops=ten",
     ),
     Deviation(
